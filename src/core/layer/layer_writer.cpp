@@ -1,0 +1,185 @@
+#include "layer/layer_writer.hpp"
+
+#include "util/error.hpp"
+#include "util/fs.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fmt/format.h>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sys/stat.h>
+
+namespace rt::layer {
+
+namespace {
+
+// Bump when the bytes write_tar produces for the same entries change, so stale
+// cache records are not reused.
+constexpr int kTarFormatVersion = 1;
+
+struct ArchiveDeleter {
+  void operator()(archive* a) const { archive_write_free(a); }
+};
+struct EntryDeleter {
+  void operator()(archive_entry* e) const { archive_entry_free(e); }
+};
+
+// libarchive calls back into C; exceptions are parked here and rethrown after.
+struct WriteContext {
+  ByteSink* out;
+  std::exception_ptr error;
+};
+
+la_ssize_t on_write(archive*, void* ctx, const void* buf, size_t len) {
+  auto* c = static_cast<WriteContext*>(ctx);
+  try {
+    c->out->write(static_cast<const char*>(buf), len);
+    return static_cast<la_ssize_t>(len);
+  } catch (...) {
+    c->error = std::current_exception();
+    return -1;
+  }
+}
+
+void check(archive* a, int rc, WriteContext& ctx, const std::string& what) {
+  if (ctx.error) std::rethrow_exception(ctx.error);
+  if (rc < ARCHIVE_OK)
+    throw RuntimeError(fmt::format("{}: {}", what, archive_error_string(a) ? archive_error_string(a) : "tar error"));
+}
+
+void fill_header(archive_entry* e, const TarEntry& t) {
+  archive_entry_set_pathname_utf8(e, t.path.c_str());
+  archive_entry_set_uid(e, t.uid);
+  archive_entry_set_gid(e, t.gid);
+  archive_entry_set_mtime(e, t.mtime, 0);
+  switch (t.type) {
+  case EntryType::file:
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_size(e, t.size);
+    break;
+  case EntryType::directory:
+    archive_entry_set_filetype(e, AE_IFDIR);
+    archive_entry_set_size(e, 0);
+    break;
+  case EntryType::symlink:
+    archive_entry_set_filetype(e, AE_IFLNK);
+    archive_entry_set_symlink_utf8(e, t.link.c_str());
+    archive_entry_set_size(e, 0);
+    break;
+  case EntryType::hardlink:
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_hardlink_utf8(e, t.link.c_str());
+    archive_entry_set_size(e, 0);
+    break;
+  }
+  archive_entry_set_perm(e, t.mode & 07777);
+}
+
+void copy_content(archive* a, const TarEntry& t, WriteContext& ctx) {
+  InputFile in(t.source);
+  std::vector<char> buf(1 << 18);
+  int64_t total = 0;
+  while (size_t n = in.read(buf.data(), buf.size())) {
+    total += static_cast<int64_t>(n);
+    if (total > t.size) break;
+    la_ssize_t w = archive_write_data(a, buf.data(), n);
+    if (w < 0) check(a, ARCHIVE_FATAL, ctx, t.source);
+  }
+  if (total != t.size)
+    throw RuntimeError(fmt::format("{} changed while it was being read ({} bytes, expected {})",
+                                   t.source, total, t.size));
+}
+
+class TeeSink : public ByteSink {
+public:
+  TeeSink(Sha256& hash, ByteSink& next) : hash_(hash), next_(next) {}
+  void write(const char* buf, size_t len) override {
+    hash_.update(buf, len);
+    next_.write(buf, len);
+  }
+
+private:
+  Sha256& hash_;
+  ByteSink& next_;
+};
+
+} // namespace
+
+void write_tar(const std::vector<TarEntry>& entries, ByteSink& out) {
+  std::unique_ptr<archive, ArchiveDeleter> a(archive_write_new());
+  WriteContext ctx{&out, nullptr};
+  // pax (restricted): plain ustar headers unless a path, link or id needs an
+  // extended header; libarchive names those without the pid, so they are stable.
+  archive_write_set_format_pax_restricted(a.get());
+  // No blocking: no padding to 10 KiB records, as Go's archive/tar (docker) writes.
+  archive_write_set_bytes_per_block(a.get(), 0);
+  check(a.get(), archive_write_open(a.get(), &ctx, nullptr, on_write, nullptr), ctx, "tar");
+  std::unique_ptr<archive_entry, EntryDeleter> e(archive_entry_new());
+  for (const auto& t : entries) {
+    archive_entry_clear(e.get());
+    fill_header(e.get(), t);
+    check(a.get(), archive_write_header(a.get(), e.get()), ctx, t.path);
+    if (t.type == EntryType::file && t.link.empty() && t.size > 0) copy_content(a.get(), t, ctx);
+  }
+  check(a.get(), archive_write_close(a.get()), ctx, "tar");
+}
+
+LayerResult write_layer(const std::vector<TarEntry>& entries, const BlobStore& store,
+                        const GzipOptions& gzip) {
+  auto file = store.begin();
+  HashingFileSink compressed(*file);
+  Sha256 diff_hash;
+  {
+    ParallelGzipSink gz(compressed, gzip);
+    TeeSink tee(diff_hash, gz);
+    write_tar(entries, tee);
+    gz.finish();
+  }
+  LayerResult r{compressed.finish(), diff_hash.finish(), compressed.size()};
+  store.commit(*file, r.digest);
+  return r;
+}
+
+LayerResult write_layer_cached(const std::vector<TarEntry>& entries, const BlobStore& store,
+                               const GzipOptions& gzip) {
+  Sha256 key;
+  key.update(fmt::format("tar-v{} level={} chunk={}\n", kTarFormatVersion, gzip.level,
+                         gzip.chunk_size));
+  // Length-prefixed fields: no path can forge another entry's fields.
+  auto field = [&key](const std::string& v) {
+    key.update(fmt::format("{}:", v.size()));
+    key.update(v);
+  };
+  for (const auto& t : entries) {
+    field(t.path);
+    field(fmt::format("{} {:o} {} {} {} {}", static_cast<int>(t.type), t.mode, t.uid, t.gid,
+                      t.mtime, t.size));
+    field(t.link);
+    if (t.type == EntryType::file && !t.source.empty()) {
+      struct stat st {};
+      if (::stat(t.source.c_str(), &st) != 0)
+        throw RuntimeError(fmt::format("cannot stat {}", t.source));
+      field(t.source);
+      field(fmt::format("{} {} {}.{} {}.{}", st.st_dev, st.st_ino, st.st_mtim.tv_sec,
+                        st.st_mtim.tv_nsec, st.st_ctim.tv_sec, st.st_ctim.tv_nsec));
+    }
+  }
+  std::string k = key.finish().hex;
+  if (auto rec = store.get_record("layers", k)) {
+    try {
+      auto j = nlohmann::json::parse(*rec);
+      LayerResult r{Digest::parse(j.at("digest").get<std::string>()),
+                    Digest::parse(j.at("diff_id").get<std::string>()), j.at("size").get<int64_t>()};
+      if (store.has(r.digest)) return r;
+    } catch (const std::exception&) {
+      // A damaged record is only a cache miss.
+    }
+  }
+  LayerResult r = write_layer(entries, store, gzip);
+  nlohmann::json j = {{"digest", r.digest.str()}, {"diff_id", r.diff_id.str()}, {"size", r.size}};
+  store.put_record("layers", k, j.dump());
+  return r;
+}
+
+} // namespace rt::layer

@@ -1,0 +1,62 @@
+#pragma once
+// A gzip compressor that splits its input into fixed-size chunks, compresses
+// them on a small thread pool with libdeflate, and writes them in order as
+// consecutive gzip members (RFC 1952 §2.2 allows several; Go, zlib, libarchive
+// and containerd all read them). Chunk boundaries depend only on the input,
+// never on the thread count, so the bytes are identical for any `threads`.
+#include "util/io.hpp"
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace rt::layer {
+
+struct GzipOptions {
+  int level = 6;                   // libdeflate level; part of the output's identity
+  size_t chunk_size = 1 << 20;     // bytes of input per gzip member; ditto
+  unsigned threads = 0;            // 0: hardware concurrency; never changes the bytes
+};
+
+class ParallelGzipSink : public ByteSink {
+public:
+  // Compressed bytes go to `out`, in order, from the calling thread only.
+  ParallelGzipSink(ByteSink& out, GzipOptions options);
+  ~ParallelGzipSink() override;
+  ParallelGzipSink(const ParallelGzipSink&) = delete;
+  ParallelGzipSink& operator=(const ParallelGzipSink&) = delete;
+
+  void write(const char* buf, size_t len) override;
+  // Compresses what is buffered and waits for every member to be written.
+  void finish();
+
+private:
+  void submit_chunk();
+  void drain(bool wait_all);
+  void worker();
+
+  ByteSink& out_;
+  GzipOptions options_;
+  std::vector<char> pending_;
+  uint64_t next_seq_ = 0;
+  uint64_t next_to_write_ = 0;
+  bool any_member_ = false;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::pair<uint64_t, std::vector<char>>> jobs_;
+  std::map<uint64_t, std::vector<char>> done_;
+  std::exception_ptr error_;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
+// Compresses one chunk into a complete gzip member with a fixed header
+// (no name, mtime 0, OS 255): the bytes depend only on input and level.
+std::vector<char> gzip_member(const char* data, size_t len, int level);
+
+} // namespace rt::layer
