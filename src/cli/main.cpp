@@ -1,9 +1,40 @@
-// release-tool: a thin wrapper; every command lives in the core library.
+// release-tool: a thin wrapper. Parses flags, runs one command of the core
+// library, and turns errors into "release-tool: error: ..." and an exit code.
+#include "commands.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 
 #include <cstdio>
 
 int main(int argc, char** argv) {
-  std::fprintf(stderr, "release-tool: not yet\n");
-  return 1;
+  CLI::App app{"release-tool: build, assemble and push reproducible OCI images without a daemon",
+               "release-tool"};
+  app.set_version_flag("--version", RT_VERSION);
+  app.require_subcommand(1);
+  bool verbose = false, quiet = false;
+  app.add_flag("-v,--verbose", verbose, "Show each step and HTTP exchange (secrets masked)");
+  app.add_flag("-q,--quiet", quiet, "Show only errors and the result");
+
+  rt::cli::Action action;
+  rt::cli::add_assemble(app, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    // Help and version are successes; every other parse error is bad input.
+    return rc == 0 ? 0 : static_cast<int>(rt::ExitCode::bad_input);
+  }
+  rt::log::set_level(verbose ? rt::log::Level::verbose
+                     : quiet ? rt::log::Level::quiet
+                             : rt::log::Level::normal);
+  try {
+    return action();
+  } catch (const rt::Error& e) {
+    std::fprintf(stderr, "release-tool: error: %s\n", rt::log::redact(e.what()).c_str());
+    return static_cast<int>(e.exit_code());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "release-tool: error: %s\n", rt::log::redact(e.what()).c_str());
+    return static_cast<int>(rt::ExitCode::failure);
+  }
 }

@@ -1,0 +1,300 @@
+#include "build/stage.hpp"
+
+#include "layer/layer_writer.hpp"
+#include "layout/oci_layout.hpp"
+#include "oci/media_types.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/log.hpp"
+
+#include <algorithm>
+#include <ctime>
+#include <fmt/format.h>
+#include <set>
+
+namespace rt::build {
+
+using dockerfile::Instruction;
+
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// Flags each instruction accepts; anything else is refused before building.
+const std::map<std::string, std::set<std::string>>& allowed_flags() {
+  static const std::map<std::string, std::set<std::string>> m = {
+      {"FROM", {"platform"}},
+      {"COPY", {"from", "chown", "chmod", "link"}},
+      {"ADD", {"chown", "chmod", "checksum", "link"}},
+      {"HEALTHCHECK", {"interval", "timeout", "start-period", "start-interval", "retries"}},
+  };
+  return m;
+}
+
+void validate(const BuildRun& run, const Instruction& ins) {
+  if (ins.keyword == "RUN")
+    run.fail(ins, "RUN is not supported: release-tool assembles images without a container "
+                  "runtime, so it cannot run commands; build the files beforehand and COPY them");
+  if (ins.keyword == "ONBUILD")
+    run.fail(ins, "ONBUILD is not supported: its triggers would need a container runtime");
+  auto it = allowed_flags().find(ins.keyword);
+  for (const auto& [name, value] : ins.flags) {
+    if (it == allowed_flags().end() || !it->second.count(name))
+      run.fail(ins, fmt::format("{} does not support the flag --{}", ins.keyword, name));
+  }
+}
+
+// Docker's predefined platform ARGs, in the global scope.
+void add_platform_args(dockerfile::VarMap& v, const oci::Platform& p) {
+  v["TARGETPLATFORM"] = p.str();
+  v["TARGETOS"] = p.os;
+  v["TARGETARCH"] = p.architecture;
+  v["TARGETVARIANT"] = p.variant;
+  v["BUILDPLATFORM"] = "linux/amd64";
+  v["BUILDOS"] = "linux";
+  v["BUILDARCH"] = "amd64";
+  v["BUILDVARIANT"] = "";
+}
+
+const char* kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+} // namespace
+
+void BuildRun::fail(const Instruction& ins, const std::string& what) const {
+  throw InputError::located(file.path, ins.line, what);
+}
+
+dockerfile::VarMap BuildRun::vars(const Stage& s) const {
+  dockerfile::VarMap v = s.args;
+  if (s.config.contains("config") && s.config["config"].contains("Env"))
+    for (const auto& kv : s.config["config"]["Env"]) {
+      std::string e = kv.get<std::string>();
+      size_t eq = e.find('=');
+      if (eq != std::string::npos) v[e.substr(0, eq)] = e.substr(eq + 1);
+    }
+  return v;
+}
+
+std::string BuildRun::word(const Stage& s, const Instruction& ins, std::string_view text) const {
+  return dockerfile::expand_word(text, vars(s), file.escape, file.path, ins.line);
+}
+
+Stage* BuildRun::find_stage(const std::string& key) {
+  std::string k = lower(key);
+  for (auto& s : stages)
+    if (!s->name.empty() && s->name == k) return s.get();
+  if (!k.empty() && std::all_of(k.begin(), k.end(), ::isdigit)) {
+    size_t i = std::stoul(k);
+    if (i < stages.size()) return stages[i].get();
+  }
+  return nullptr;
+}
+
+Stage& BuildRun::stage_named(const std::string& key, const Instruction& at) {
+  Stage* s = find_stage(key);
+  if (!s) fail(at, fmt::format("stage '{}' not found", key));
+  return *s;
+}
+
+std::string BuildRun::rfc3339_epoch() const {
+  std::time_t t = static_cast<std::time_t>(options.source_date_epoch);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void BuildRun::add_history(Stage& s, const Instruction& ins, bool empty_layer) const {
+  nlohmann::json h = {{"created", rfc3339_epoch()},
+                      {"created_by", ins.original},
+                      {"comment", "release-tool"}};
+  if (empty_layer) h["empty_layer"] = true;
+  s.config["history"].push_back(h);
+}
+
+void BuildRun::add_layer(Stage& s, std::vector<layer::TarEntry> entries) {
+  layer::sort_entries(entries);
+  auto r = layer::write_layer_cached(entries, store, options.gzip);
+  oci::Descriptor d{std::string(oci::kOciLayerGzip), r.digest, r.size};
+  s.layers.push_back(std::make_shared<oci::FileLayer>(d, r.diff_id, store.path(r.digest)));
+  s.config["rootfs"]["diff_ids"].push_back(r.diff_id.str());
+  s.fs->apply(entries);
+}
+
+oci::Image resolve_base(BuildRun& run, const std::string& ref, const oci::Platform& platform,
+                        const Instruction& at) {
+  auto named = run.options.named_contexts.find(ref);
+  if (named != run.options.named_contexts.end()) {
+    const std::string& v = named->second;
+    if (v.rfind("oci-layout://", 0) == 0) {
+      std::string rest = v.substr(13);
+      std::string tag;
+      // DIR[:TAG] — the tag is after the last ':' that follows the last '/'.
+      size_t colon = rest.rfind(':');
+      if (colon != std::string::npos && rest.find('/', colon) == std::string::npos) {
+        tag = rest.substr(colon + 1);
+        rest = rest.substr(0, colon);
+      }
+      return layout::read_oci_layout(rest, tag, platform);
+    }
+    if (v.rfind("docker-image://", 0) == 0) {
+      if (!run.options.resolve_image)
+        run.fail(at, fmt::format("build context {}: registry images are not available", ref));
+      return run.options.resolve_image(v.substr(15), platform);
+    }
+    throw InputError(fmt::format("--build-context {}={}: expected oci-layout://DIR[:TAG] or "
+                                 "docker-image://REF",
+                                 ref, v));
+  }
+  if (!run.options.resolve_image)
+    run.fail(at, fmt::format("cannot resolve base image '{}': only scratch, earlier stages and "
+                             "--build-context NAME=oci-layout://DIR are available here",
+                             ref));
+  return run.options.resolve_image(ref, platform);
+}
+
+namespace {
+
+void start_from_image(BuildRun& run, Stage& s, const oci::Image& img, const std::string& ref) {
+  auto cfg = img.config_json();
+  s.config = {{"architecture", cfg.value("architecture", s.platform.architecture)},
+              {"os", cfg.value("os", s.platform.os)},
+              {"config", cfg.value("config", nlohmann::json::object())},
+              {"rootfs", {{"type", "layers"}, {"diff_ids", nlohmann::json::array()}}},
+              {"history", cfg.value("history", nlohmann::json::array())}};
+  if (cfg.contains("variant")) s.config["variant"] = cfg["variant"];
+  auto pairs = oci::manifest_layers(img.manifest, img.config, "base image " + ref);
+  for (size_t i = 0; i < pairs.size(); ++i)
+    s.config["rootfs"]["diff_ids"].push_back(pairs[i].second.str());
+  s.layers = img.layers;
+  s.fs->set_base(img.layers);
+  s.base_name = ref;
+  s.base_digest = img.digest().str();
+}
+
+void start_stage(BuildRun& run, Stage& s) {
+  const Instruction& ins = *s.from;
+  std::vector<std::string> words =
+      dockerfile::expand_words(ins.rest, run.global_args, run.file.escape, run.file.path, ins.line);
+  if (words.size() != 1 && !(words.size() == 3 && lower(words[1]) == "as"))
+    run.fail(ins, "FROM takes an image and an optional 'AS name'");
+  std::string ref = words[0];
+  if (ref.empty()) run.fail(ins, "FROM needs an image name");
+  s.platform = run.options.platform;
+  for (const auto& [name, value] : ins.flags)
+    if (name == "platform")
+      s.platform = oci::Platform::parse(dockerfile::expand_word(
+          value, run.global_args, run.file.escape, run.file.path, ins.line));
+  s.fs = std::make_unique<StageFs>(run.workspace);
+  if (Stage* parent = run.find_stage(ref); parent && parent->index < s.index) {
+    run.build_stage(*parent);
+    s.config = parent->config;
+    s.layers = parent->layers;
+    s.fs = std::make_unique<StageFs>(run.workspace);
+    s.fs->set_base(parent->layers);
+    s.base_name = parent->base_name;
+    s.base_digest = parent->base_digest;
+    s.platform = parent->platform;
+  } else if (lower(ref) == "scratch") {
+    s.config = {{"architecture", s.platform.architecture},
+                {"os", s.platform.os},
+                {"config", nlohmann::json::object()},
+                {"rootfs", {{"type", "layers"}, {"diff_ids", nlohmann::json::array()}}},
+                {"history", nlohmann::json::array()}};
+    if (!s.platform.variant.empty()) s.config["variant"] = s.platform.variant;
+  } else {
+    start_from_image(run, s, resolve_base(run, ref, s.platform, ins), ref);
+  }
+  // Docker gives every image a PATH, scratch included.
+  auto& c = s.config["config"];
+  bool has_path = false;
+  if (c.contains("Env"))
+    for (const auto& e : c["Env"]) has_path |= e.get<std::string>().rfind("PATH=", 0) == 0;
+  if (!has_path) c["Env"].push_back(kDefaultPath);
+}
+
+} // namespace
+
+void BuildRun::build_stage(Stage& s) {
+  if (s.built) return;
+  if (s.building) fail(*s.from, "stages depend on each other in a cycle");
+  s.building = true;
+  start_stage(*this, s);
+  for (const Instruction* ins : s.body) {
+    log::debug("[stage {}] {}", s.index, ins->original);
+    if (ins->keyword == "COPY" || ins->keyword == "ADD") dispatch_copy(*this, s, *ins);
+    else if (ins->keyword == "WORKDIR") dispatch_workdir(*this, s, *ins);
+    else dispatch_config_instruction(*this, s, *ins);
+  }
+  s.built = true;
+  s.building = false;
+}
+
+BuildResult build_image(const BuildOptions& options) {
+  dockerfile::Dockerfile parsed = dockerfile::parse(read_file(options.dockerfile), options.dockerfile);
+  TempDir workspace("release-tool-build");
+  BuildRun run{options, std::move(parsed), BuildContext(options.context_dir),
+               layer::BlobStore(options.store_root), workspace.path()};
+  for (const auto& [k, v] : options.build_args) run.build_args[k] = v;
+
+  // Global ARGs (before the first FROM) are visible to FROM lines only.
+  add_platform_args(run.global_args, options.platform);
+  Stage* current = nullptr;
+  for (const auto& ins : run.file.instructions) {
+    validate(run, ins);
+    if (ins.keyword == "FROM") {
+      auto s = std::make_unique<Stage>();
+      s->index = run.stages.size();
+      s->from = &ins;
+      auto words = dockerfile::split_raw_words(ins.rest, run.file.escape);
+      if (words.size() == 3) s->name = lower(words[2]);
+      current = run.stages.emplace_back(std::move(s)).get();
+    } else if (!current) {
+      if (ins.keyword != "ARG") run.fail(ins, ins.keyword + " before the first FROM");
+      for (const auto& kv : dockerfile::parse_key_values(ins, run.global_args, run.file.escape,
+                                                         run.file.path,
+                                                         dockerfile::KeyValueForm::arg)) {
+        auto over = run.build_args.find(kv.key);
+        if (over != run.build_args.end()) {
+          run.global_args[kv.key] = over->second;
+          run.consumed_args.insert(kv.key);
+        } else if (kv.has_value) {
+          run.global_args[kv.key] = kv.value;
+        }
+      }
+    } else {
+      current->body.push_back(&ins);
+    }
+  }
+  if (run.stages.empty()) throw InputError(options.dockerfile + ": no FROM instruction");
+
+  Stage* target = run.stages.back().get();
+  if (!options.target.empty()) {
+    target = run.find_stage(options.target);
+    if (!target)
+      throw InputError(fmt::format("{}: target stage '{}' not found", options.dockerfile,
+                                   options.target));
+  }
+  run.build_stage(*target);
+
+  BuildResult result;
+  target->config["created"] = run.rfc3339_epoch();
+  std::map<std::string, std::string> annotations;
+  if (!target->base_name.empty()) {
+    // As BuildKit does: name the base so scanners and `reproduce` can find it.
+    annotations["org.opencontainers.image.base.name"] = target->base_name;
+    annotations["org.opencontainers.image.base.digest"] = target->base_digest;
+  }
+  result.image = oci::make_image(oci::canonical(target->config), target->layers, annotations);
+  result.base_name = target->base_name;
+  result.base_digest = target->base_digest;
+  for (const auto& [k, v] : run.build_args)
+    if (!run.consumed_args.count(k)) result.unused_build_args.push_back(k);
+  return result;
+}
+
+} // namespace rt::build

@@ -1,0 +1,93 @@
+#include "commands/assemble.hpp"
+
+#include "build/env_file.hpp"
+#include "layer/blob_store.hpp"
+#include "layout/docker_archive.hpp"
+#include "layout/oci_layout.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+
+#include <cstdlib>
+#include <fmt/format.h>
+#include <regex>
+
+namespace rt::commands {
+
+namespace {
+ImageWriter& registry_writer() {
+  static ImageWriter w;
+  return w;
+}
+} // namespace
+
+void set_registry_writer(ImageWriter writer) { registry_writer() = std::move(writer); }
+
+void write_image(const oci::Image& image, const layout::Destination& dest) {
+  switch (dest.kind) {
+  case layout::Destination::Kind::oci:
+    layout::write_oci_layout(image, dest.path, dest.tag);
+    break;
+  case layout::Destination::Kind::docker_archive:
+    layout::write_docker_archive(image, dest.path, dest.tag);
+    break;
+  case layout::Destination::Kind::docker:
+    if (!registry_writer()) throw InputError("docker:// destinations are not available");
+    registry_writer()(image, dest);
+    break;
+  }
+}
+
+int64_t source_date_epoch_from_env() {
+  const char* v = std::getenv("SOURCE_DATE_EPOCH");
+  if (!v || !*v) return 0;
+  std::string s = v;
+  if (s.find_first_not_of("0123456789") != std::string::npos || s.size() > 12)
+    throw InputError(fmt::format("SOURCE_DATE_EPOCH='{}' is not a number of seconds", s));
+  return std::stoll(s);
+}
+
+std::optional<std::pair<std::string, std::string>> parse_build_arg(const std::string& flag) {
+  static const std::regex name("[A-Za-z_][A-Za-z0-9_]*");
+  size_t eq = flag.find('=');
+  std::string key = flag.substr(0, eq);
+  if (!std::regex_match(key, name))
+    throw InputError(fmt::format("--build-arg '{}': expected NAME=VALUE with a valid name", flag));
+  if (eq != std::string::npos) return std::make_pair(key, flag.substr(eq + 1));
+  if (const char* v = std::getenv(key.c_str())) return std::make_pair(key, std::string(v));
+  return std::nullopt;
+}
+
+Digest assemble(AssembleOptions o) {
+  // Everything from the command line is checked before anything is built or written.
+  std::vector<layout::Destination> outputs;
+  for (const auto& text : o.outputs) outputs.push_back(layout::parse_destination(text));
+  if (outputs.empty()) throw InputError("no --output given (e.g. --output oci:out:latest)");
+  o.build.platform = oci::Platform::parse(o.platform);
+  if (!o.build_arg_file.empty())
+    for (auto& kv : build::load_env_file(o.build_arg_file)) o.build.build_args.push_back(kv);
+  for (const auto& flag : o.build_arg_flags)
+    if (auto kv = parse_build_arg(flag)) o.build.build_args.push_back(*kv);
+  for (const auto& flag : o.build_context_flags) {
+    size_t eq = flag.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw InputError(fmt::format("--build-context '{}': expected NAME=oci-layout://DIR[:TAG]", flag));
+    std::string value = flag.substr(eq + 1);
+    if (value.rfind("oci-layout://", 0) != 0 && value.rfind("docker-image://", 0) != 0)
+      throw InputError(fmt::format("--build-context '{}': expected NAME=oci-layout://DIR[:TAG] or "
+                                   "NAME=docker-image://REF",
+                                   flag));
+    o.build.named_contexts[flag.substr(0, eq)] = value;
+  }
+  if (o.build.store_root.empty()) o.build.store_root = layer::BlobStore::default_root();
+
+  build::BuildResult result = build::build_image(o.build);
+  for (const auto& arg : result.unused_build_args)
+    log::warn("build argument {} was not consumed by any ARG", arg);
+  for (const auto& dest : outputs) {
+    write_image(result.image, dest);
+    log::info("wrote {} to {}", result.image.digest().str(), dest.str());
+  }
+  return result.image.digest();
+}
+
+} // namespace rt::commands

@@ -1,0 +1,37 @@
+#pragma once
+// `release-tool assemble`: a Dockerfile and a context in, an image out to one
+// or more destinations (oci:, docker-archive:, docker://).
+#include "build/builder.hpp"
+#include "layout/destination.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace rt::commands {
+
+struct AssembleOptions {
+  build::BuildOptions build;
+  std::vector<std::string> build_arg_flags; // "K=V" or "K" (then from the environment)
+  std::string build_arg_file;               // a .env file; --build-arg wins over it
+  std::vector<std::string> build_context_flags; // NAME=oci-layout://DIR[:TAG] ...
+  std::vector<std::string> outputs;         // skopeo transport syntax
+  std::string platform = "linux/amd64";
+};
+
+// Writes an image to one destination. A seam: docker:// is provided by the
+// registry module when it is linked in (set at start-up by the CLI).
+using ImageWriter = std::function<void(const oci::Image&, const layout::Destination&)>;
+void set_registry_writer(ImageWriter writer);
+void write_image(const oci::Image& image, const layout::Destination& dest);
+
+// Parses every flag first (bad input → InputError, nothing written), builds,
+// then writes each output. Returns the manifest digest.
+Digest assemble(AssembleOptions options);
+
+// Reads SOURCE_DATE_EPOCH from the environment (0 when unset); InputError if malformed.
+int64_t source_date_epoch_from_env();
+// "K=V" → {K, V}; "K" → {K, $K} (skipped when unset, as docker does). InputError if malformed.
+std::optional<std::pair<std::string, std::string>> parse_build_arg(const std::string& flag);
+
+} // namespace rt::commands
