@@ -1,0 +1,515 @@
+#include "registry/http.hpp"
+
+#include "registry/error.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <curl/curl.h>
+#include <exception>
+#include <fmt/format.h>
+#include <mutex>
+
+namespace rt::registry {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
+  return s;
+}
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// Idle easy handles. A handle keeps its connection cache across curl_easy_reset(),
+// so taking one from here reuses a warm (TLS, HTTP/2) connection to the registry.
+class HandlePool {
+public:
+  CURL* take() {
+    global_init();
+    {
+      std::lock_guard lock(mu_);
+      if (!idle_.empty()) {
+        CURL* h = idle_.back();
+        idle_.pop_back();
+        return h;
+      }
+    }
+    CURL* h = curl_easy_init();
+    if (!h) throw RuntimeError("cannot initialise libcurl");
+    return h;
+  }
+  void give_back(CURL* h) {
+    std::lock_guard lock(mu_);
+    if (idle_.size() < 8)
+      idle_.push_back(h);
+    else
+      curl_easy_cleanup(h);
+  }
+
+private:
+  std::mutex mu_;
+  std::vector<CURL*> idle_;
+};
+
+HandlePool& pool() {
+  static auto* p = new HandlePool; // never destroyed: threads may outlive static destruction
+  return *p;
+}
+
+bool is_redirect(long status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+// Everything one exchange needs while curl runs its callbacks.
+struct Exchange {
+  const HttpRequest* request = nullptr;
+  Headers headers;
+  long status = 0;
+  bool headers_done = false;
+  std::string body;
+  size_t body_pos = 0;   // HttpStream: what the consumer already took
+  size_t body_limit = 0; // bytes kept; beyond that: perform() fails, a stream pauses
+  bool too_large = false;
+  bool paused = false;
+  bool streaming = false;
+  std::unique_ptr<ByteSource> source;
+  int64_t sent = 0;
+  std::exception_ptr error;
+  char errbuf[CURL_ERROR_SIZE] = {};
+  curl_slist* header_list = nullptr;
+  ~Exchange() { curl_slist_free_all(header_list); }
+};
+
+size_t on_header(char* data, size_t size, size_t n, void* user) {
+  auto* x = static_cast<Exchange*>(user);
+  std::string_view line(data, size * n);
+  if (line.substr(0, 5) == "HTTP/") {
+    // A new response (after 100 Continue, or the next hop): start over.
+    x->headers.clear();
+    size_t sp = line.find(' ');
+    x->status =
+        sp == std::string_view::npos ? 0 : std::atol(std::string(line.substr(sp + 1, 3)).c_str());
+    x->headers_done = false;
+  } else if (trim(line).empty()) {
+    if (x->status >= 200) x->headers_done = true;
+  } else if (size_t colon = line.find(':'); colon != std::string_view::npos) {
+    x->headers.add(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
+  }
+  return size * n;
+}
+
+size_t on_write(char* data, size_t size, size_t n, void* user) {
+  auto* x = static_cast<Exchange*>(user);
+  size_t len = size * n;
+  bool final_ok = x->status >= 200 && x->status < 300;
+  if (x->streaming && final_ok) {
+    if (x->body.size() - x->body_pos >= x->body_limit) {
+      x->paused = true;
+      return CURL_WRITEFUNC_PAUSE;
+    }
+    if (x->body_pos == x->body.size()) {
+      x->body.clear();
+      x->body_pos = 0;
+    }
+    x->body.append(data, len);
+    return len;
+  }
+  if (x->body.size() + len > x->body_limit) {
+    if (!final_ok) return len; // of an error or redirect body, the start is enough
+    x->too_large = true;
+    return 0; // aborts the transfer with CURLE_WRITE_ERROR
+  }
+  x->body.append(data, len);
+  return len;
+}
+
+size_t on_read(char* buf, size_t size, size_t n, void* user) {
+  auto* x = static_cast<Exchange*>(user);
+  try {
+    size_t got = x->source->read(buf, size * n);
+    x->sent += static_cast<int64_t>(got);
+    // curl stops asking once Content-Length bytes went out; read on to the end so
+    // that the source can check what it holds (a VerifyingSource checks its digest
+    // at EOF) and so that a longer source is an error, not a silent truncation.
+    if (got > 0 && x->request->open_body && x->sent == x->request->body_size) {
+      char extra;
+      if (x->source->read(&extra, 1) != 0)
+        throw RuntimeError(
+            fmt::format("the body is longer than the {} bytes declared", x->request->body_size));
+    }
+    if (got > 0 && x->request->progress) x->request->progress(x->sent, x->request->body_size);
+    return got;
+  } catch (...) {
+    x->error = std::current_exception();
+    return CURL_READFUNC_ABORT;
+  }
+}
+
+// curl rewinds the body when it re-sends a request by itself (a reused connection
+// that turned out dead, an HTTP/2 stream refused): open the source again.
+int on_seek(void* user, curl_off_t offset, int origin) {
+  auto* x = static_cast<Exchange*>(user);
+  if (offset != 0 || origin != SEEK_SET) return CURL_SEEKFUNC_CANTSEEK;
+  try {
+    x->source = x->request->open_body ? x->request->open_body()
+                                      : std::make_unique<StringSource>(x->request->body);
+    x->sent = 0;
+    return CURL_SEEKFUNC_OK;
+  } catch (...) {
+    x->error = std::current_exception();
+    return CURL_SEEKFUNC_FAIL;
+  }
+}
+
+std::string describe(const HttpRequest& r, std::string_view url) {
+  return fmt::format("{} {}", r.method, url_for_message(url));
+}
+
+// Prepares `h` for one exchange of `r` with `url`.
+void setup(CURL* h, const HttpRequest& r, const std::string& url, bool send_auth, Exchange& x) {
+  curl_easy_reset(h);
+  x.request = &r;
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x.errbuf);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, "release-tool/" RT_VERSION);
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L); // redirects are followed by hand
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, r.tls.connect_timeout_s);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, r.tls.stall_timeout_s);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, r.tls.verify ? 1L : 0L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, r.tls.verify ? 2L : 0L);
+  if (!r.tls.extra_ca_pem.empty()) {
+    // The blob replaces the CA file; the system CA directory (CAPATH) still applies.
+    curl_blob blob{const_cast<char*>(r.tls.extra_ca_pem.data()), r.tls.extra_ca_pem.size(),
+                   CURL_BLOB_COPY};
+    curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+  }
+  if (!r.tls.client_cert.empty()) curl_easy_setopt(h, CURLOPT_SSLCERT, r.tls.client_cert.c_str());
+  if (!r.tls.client_key.empty()) curl_easy_setopt(h, CURLOPT_SSLKEY, r.tls.client_key.c_str());
+
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+
+  for (const auto& [name, value] : r.headers)
+    x.header_list = curl_slist_append(x.header_list, (name + ": " + value).c_str());
+  if (send_auth)
+    x.header_list = curl_slist_append(x.header_list, ("Authorization: " + r.authorization).c_str());
+
+  bool has_body = r.open_body || !r.body.empty() || r.method == "PUT" || r.method == "PATCH";
+  int64_t size = r.open_body ? r.body_size : static_cast<int64_t>(r.body.size());
+  if (r.method == "HEAD") {
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  } else if (r.method == "GET") {
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  } else if (r.method == "POST") {
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(size));
+  } else if (has_body) {
+    // PUT/PATCH with a known size: Content-Length, never Transfer-Encoding: chunked
+    // (Artifact Registry refuses chunked uploads, Quay is slow with them).
+    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
+    if (r.method != "PUT") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+  } else {
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+  }
+  if (has_body || r.method == "POST") {
+    x.source = r.open_body ? r.open_body() : std::make_unique<StringSource>(r.body);
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(h, CURLOPT_READDATA, &x);
+    curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+    curl_easy_setopt(h, CURLOPT_SEEKDATA, &x);
+    // No "Expect: 100-continue": it costs a round trip (or a 1 s wait) per upload,
+    // and we authenticate before sending bodies anyway.
+    x.header_list = curl_slist_append(x.header_list, "Expect:");
+  }
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, x.header_list);
+}
+
+[[noreturn]] void fail_transfer(const HttpRequest& r, const std::string& url, CURLcode code,
+                                const Exchange& x) {
+  if (x.error) std::rethrow_exception(x.error);
+  if (x.too_large)
+    throw RegistryError(
+        fmt::format("{}: the response is larger than {} bytes", describe(r, url), r.max_body), 0,
+        {}, false);
+  std::string detail = x.errbuf[0] ? std::string(trim(x.errbuf)) : curl_easy_strerror(code);
+  throw RegistryError(fmt::format("{}: {}", describe(r, url), detail), 0, {},
+                      retryable_curl_code(code), {}, static_cast<int>(code));
+}
+
+// The next URL of a redirect to follow, or empty when `x` is the final response.
+std::string next_hop(const HttpRequest& r, const std::string& url, const Exchange& x, int hop) {
+  if (!r.follow_redirects || !(r.method == "GET" || r.method == "HEAD") || !is_redirect(x.status))
+    return {};
+  auto location = x.headers.get("location");
+  if (!location) return {};
+  if (hop >= 10) throw RegistryError(describe(r, url) + ": more than 10 redirects", 0, {}, false);
+  std::string next = resolve_url(url, *location);
+  log::debug("{} redirected to {}", describe(r, url), url_for_message(next));
+  return next;
+}
+
+// Whether the Authorization header may go to `url`: only to the request's origin.
+bool may_send_auth(const HttpRequest& r, const std::string& url) {
+  return !r.authorization.empty() && url_origin(url) == url_origin(r.url);
+}
+
+} // namespace
+
+void Headers::add(std::string_view name, std::string_view value) {
+  entries_.emplace_back(lower(name), std::string(value));
+}
+
+std::optional<std::string> Headers::get(std::string_view name) const {
+  std::string key = lower(name);
+  for (const auto& [n, v] : entries_)
+    if (n == key) return v;
+  return std::nullopt;
+}
+
+std::vector<std::string> Headers::get_all(std::string_view name) const {
+  std::string key = lower(name);
+  std::vector<std::string> out;
+  for (const auto& [n, v] : entries_)
+    if (n == key) out.push_back(v);
+  return out;
+}
+
+HttpResponse http_perform(const HttpRequest& r) {
+  CURL* h = pool().take();
+  struct Return {
+    CURL* h;
+    ~Return() { pool().give_back(h); }
+  } give_back{h};
+  std::string url = r.url;
+  for (int hop = 0;; ++hop) {
+    Exchange x;
+    x.body_limit = r.max_body;
+    setup(h, r, url, may_send_auth(r, url), x);
+    CURLcode code = curl_easy_perform(h);
+    if (code != CURLE_OK) fail_transfer(r, url, code, x);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x.status);
+    if (std::string next = next_hop(r, url, x, hop); !next.empty()) {
+      url = next;
+      continue;
+    }
+    return HttpResponse{x.status, std::move(x.headers), std::move(x.body), url};
+  }
+}
+
+// --- HttpStream ------------------------------------------------------------
+
+struct HttpStream::Impl {
+  HttpRequest request;
+  std::string url;
+  CURLM* multi = nullptr;
+  CURL* easy = nullptr;
+  std::unique_ptr<Exchange> x;
+  bool done = false;
+  CURLcode result = CURLE_OK;
+
+  ~Impl() { stop(); }
+
+  void start(bool send_auth) {
+    x = std::make_unique<Exchange>();
+    x->streaming = true;
+    x->body_limit = 1 << 20;
+    if (!multi) multi = curl_multi_init();
+    if (!easy) easy = pool().take();
+    setup(easy, request, url, send_auth, *x);
+    curl_multi_add_handle(multi, easy);
+    done = false;
+    result = CURLE_OK;
+  }
+
+  void stop() {
+    if (easy) {
+      curl_multi_remove_handle(multi, easy);
+      pool().give_back(easy);
+      easy = nullptr;
+    }
+    if (multi) curl_multi_cleanup(multi);
+    multi = nullptr;
+  }
+
+  // Runs curl until `ready()` or the end of the transfer.
+  template <typename Ready> void pump(Ready ready) {
+    while (!ready() && !done) {
+      int running = 0;
+      if (CURLMcode mc = curl_multi_perform(multi, &running); mc != CURLM_OK)
+        throw RegistryError(fmt::format("{}: {}", describe(request, url), curl_multi_strerror(mc)),
+                            0, {}, false);
+      if (running == 0) {
+        int left = 0;
+        while (CURLMsg* m = curl_multi_info_read(multi, &left))
+          if (m->msg == CURLMSG_DONE) result = m->data.result;
+        done = true;
+        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &x->status);
+        x->headers_done = true;
+        break;
+      }
+      if (ready()) break;
+      curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+    }
+    if (done && result != CURLE_OK) fail_transfer(request, url, result, *x);
+  }
+
+  bool has_data() const { return x->body_pos < x->body.size(); }
+};
+
+HttpStream::HttpStream(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HttpStream::~HttpStream() = default;
+
+std::unique_ptr<HttpStream> HttpStream::open(const HttpRequest& request) {
+  auto impl = std::make_unique<Impl>();
+  impl->request = request;
+  impl->url = request.url;
+  for (int hop = 0;; ++hop) {
+    impl->start(may_send_auth(impl->request, impl->url));
+    Exchange& x = *impl->x;
+    impl->pump([&] { return x.headers_done; });
+    std::string next = next_hop(impl->request, impl->url, x, hop);
+    if (next.empty()) break;
+    curl_multi_remove_handle(impl->multi, impl->easy);
+    impl->url = next;
+  }
+  return std::make_unique<HttpStream>(std::move(impl));
+}
+
+long HttpStream::status() const {
+  return impl_->x->status;
+}
+const Headers& HttpStream::headers() const {
+  return impl_->x->headers;
+}
+const std::string& HttpStream::url() const {
+  return impl_->url;
+}
+
+size_t HttpStream::read(char* buf, size_t len) {
+  Impl& s = *impl_;
+  Exchange& x = *s.x;
+  if (!s.has_data() && x.paused && !s.done) {
+    x.paused = false;
+    curl_easy_pause(s.easy, CURLPAUSE_CONT); // may deliver the held data right away
+  }
+  s.pump([&] { return s.has_data(); });
+  size_t n = std::min(len, x.body.size() - x.body_pos);
+  std::memcpy(buf, x.body.data() + x.body_pos, n);
+  x.body_pos += n;
+  return n;
+}
+
+std::string HttpStream::read_rest(size_t limit) {
+  std::string out;
+  char buf[16384];
+  while (out.size() < limit) {
+    size_t n = read(buf, std::min(sizeof buf, limit - out.size()));
+    if (n == 0) break;
+    out.append(buf, n);
+  }
+  return out;
+}
+
+// --- URL helpers -----------------------------------------------------------
+
+namespace {
+struct Url {
+  CURLU* u = curl_url();
+  ~Url() { curl_url_cleanup(u); }
+  std::string get(CURLUPart part, unsigned flags = 0) const {
+    char* out = nullptr;
+    if (curl_url_get(u, part, &out, flags) != CURLUE_OK) return {};
+    std::string s(out);
+    curl_free(out);
+    return s;
+  }
+};
+} // namespace
+
+std::string url_origin(std::string_view url) {
+  Url u;
+  if (curl_url_set(u.u, CURLUPART_URL, std::string(url).c_str(), 0) != CURLUE_OK) return {};
+  std::string host = lower(u.get(CURLUPART_HOST));
+  std::string port = u.get(CURLUPART_PORT, CURLU_DEFAULT_PORT);
+  return lower(u.get(CURLUPART_SCHEME)) + "://" + host + ":" + port;
+}
+
+std::string resolve_url(std::string_view base, std::string_view location) {
+  Url u;
+  std::string loc(trim(location));
+  if (curl_url_set(u.u, CURLUPART_URL, std::string(base).c_str(), 0) != CURLUE_OK ||
+      curl_url_set(u.u, CURLUPART_URL, loc.c_str(), 0) != CURLUE_OK)
+    throw RegistryError(fmt::format("cannot resolve the location {} against {}",
+                                    url_for_message(loc), url_for_message(base)),
+                        0, {}, false);
+  std::string scheme = lower(u.get(CURLUPART_SCHEME));
+  if (scheme != "http" && scheme != "https")
+    throw RegistryError(fmt::format("refusing to follow a location to a {} URL", scheme), 0, {},
+                        false);
+  return u.get(CURLUPART_URL);
+}
+
+std::string add_query(std::string_view url, std::string_view name, std::string_view value) {
+  std::string out(url);
+  size_t hash = out.find('#');
+  std::string fragment = hash == std::string::npos ? "" : out.substr(hash);
+  if (hash != std::string::npos) out.resize(hash);
+  char sep =
+      out.find('?') == std::string::npos ? '?' : (out.back() == '?' || out.back() == '&' ? 0 : '&');
+  if (sep) out.push_back(sep);
+  return out + percent_encode(name) + "=" + percent_encode(value) + fragment;
+}
+
+std::string percent_encode(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+      out.push_back(static_cast<char>(c));
+    else
+      out += fmt::format("%{:02X}", c);
+  }
+  return out;
+}
+
+std::optional<std::string> link_next(std::string_view header) {
+  // <url>; rel="next", <url2>; rel="prev"
+  size_t pos = 0;
+  while ((pos = header.find('<', pos)) != std::string_view::npos) {
+    size_t close = header.find('>', pos);
+    if (close == std::string_view::npos) return std::nullopt;
+    std::string_view target = header.substr(pos + 1, close - pos - 1);
+    size_t end = header.find('<', close);
+    std::string params =
+        lower(header.substr(close + 1, end == std::string_view::npos ? end : end - close - 1));
+    if (params.find("rel=\"next\"") != std::string::npos ||
+        params.find("rel=next") != std::string::npos)
+      return std::string(target);
+    pos = close;
+  }
+  return std::nullopt;
+}
+
+} // namespace rt::registry

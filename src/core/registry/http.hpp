@@ -1,0 +1,115 @@
+#pragma once
+// HTTP over libcurl for the registry client: one request at a time on pooled
+// handles (connections are reused), bodies streamed both ways, redirects followed
+// by hand so that credentials never leave the origin they were meant for.
+#include "util/io.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace rt::registry {
+
+// Response headers. Names compare case-insensitively: over HTTP/2 they arrive lowercase.
+class Headers {
+public:
+  void add(std::string_view name, std::string_view value);
+  // The first value of `name`, if any.
+  std::optional<std::string> get(std::string_view name) const;
+  std::vector<std::string> get_all(std::string_view name) const;
+  void clear() { entries_.clear(); }
+
+private:
+  std::vector<std::pair<std::string, std::string>> entries_; // names lowercased
+};
+
+// How to talk TLS to one host.
+struct TlsConfig {
+  bool verify = true;
+  std::string extra_ca_pem; // PEM certificates trusted in addition to the system's
+  std::string client_cert;  // PEM file for mutual TLS (docker's certs.d client.cert)
+  std::string client_key;   // its key (client.key)
+  long connect_timeout_s = 30;
+  // A transfer slower than 1 byte/s for this long is abandoned (no total timeout:
+  // blobs can be large).
+  long stall_timeout_s = 60;
+};
+
+struct HttpRequest {
+  std::string method = "GET"; // GET, HEAD, POST, PUT, PATCH, DELETE
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers; // never secrets
+  // The Authorization value. Sent only to the origin (scheme, host, port) of `url`;
+  // a redirect elsewhere (a blob storage host) is followed without it.
+  std::string authorization;
+  std::string body; // a small body (form, manifest); ignored when open_body is set
+  // A streamed body, sent with Content-Length: body_size (never chunked). Called
+  // again for every attempt, so it must yield the same bytes each time.
+  std::function<std::unique_ptr<ByteSource>()> open_body;
+  int64_t body_size = 0;
+  // Called as the body goes out: (bytes sent, body_size).
+  std::function<void(int64_t, int64_t)> progress;
+  // GET and HEAD follow up to 10 redirects; other methods return the 3xx.
+  bool follow_redirects = true;
+  // perform() fails when a response body is larger (manifests are capped at 4 MiB
+  // by docker too).
+  size_t max_body = 4 << 20;
+  TlsConfig tls;
+};
+
+struct HttpResponse {
+  long status = 0;
+  Headers headers;
+  std::string body;
+  std::string url; // the final URL, after redirects
+};
+
+// Performs `request` and returns the final response, whatever its status.
+// Throws RegistryError (status 0) when no response arrives: connection, TLS,
+// timeout, a body source that fails, or a body above max_body.
+HttpResponse http_perform(const HttpRequest& request);
+
+// A GET whose body is read as it arrives (curl_multi, paused when the consumer
+// falls behind: at most ~1 MiB is buffered). Redirects are followed as in
+// http_perform. read() throws RegistryError if the connection fails mid-body.
+class HttpStream : public ByteSource {
+public:
+  // Sends the request and waits for the final response's headers.
+  // Throws RegistryError (status 0) when no response arrives.
+  static std::unique_ptr<HttpStream> open(const HttpRequest& request);
+  ~HttpStream() override;
+  long status() const;
+  const Headers& headers() const;
+  const std::string& url() const;
+  size_t read(char* buf, size_t len) override;
+  // Reads the rest of the body (up to `limit` bytes) into a string: for error bodies.
+  std::string read_rest(size_t limit = 64 << 10);
+
+  struct Impl;
+  explicit HttpStream(std::unique_ptr<Impl> impl);
+
+private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// --- URL helpers -----------------------------------------------------------
+
+// "scheme://host[:port]" of an absolute URL, lowercased, with the default port made
+// explicit, so that http://h and http://h:80 compare equal. Empty if unparsable.
+std::string url_origin(std::string_view url);
+// Resolves `location` (absolute, "/path?q" or relative) against `base`.
+// Throws RegistryError if the result is not an http(s) URL.
+std::string resolve_url(std::string_view base, std::string_view location);
+// Appends "name=value" (value percent-encoded) to the URL's query, keeping what is there.
+std::string add_query(std::string_view url, std::string_view name, std::string_view value);
+// Percent-encodes everything but RFC 3986 unreserved characters.
+std::string percent_encode(std::string_view text);
+// The URL of rel="next" in a Link header (`<url>; rel="next"`), if any.
+std::optional<std::string> link_next(std::string_view link_header);
+
+} // namespace rt::registry
