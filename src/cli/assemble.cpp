@@ -1,6 +1,7 @@
+#include "commands/assemble.hpp"
 #include "commands.hpp"
 #include "commands/assemble.hpp"
-#include "commands/assemble.hpp"
+#include "registry_flags.hpp"
 #include "util/log.hpp"
 
 #include <cstdio>
@@ -29,14 +30,17 @@ void add_assemble(CLI::App& app, Action& action) {
                   "Compression threads (0: one per core; never changes the output)")
       ->capture_default_str();
   cmd->add_option("context", o->build.context_dir, "Build context directory")->required();
-  action = [o, cmd]() {
-    if (!cmd->parsed()) return 0;
-    if (o->build.dockerfile.empty()) o->build.dockerfile = o->build.context_dir + "/Dockerfile";
-    o->build.source_date_epoch = commands::source_date_epoch_from_env();
-    Digest d = commands::assemble(*o);
-    std::printf("%s\n", d.str().c_str());
-    return 0;
-  };
+  add_registry_flags(cmd, o->registry);
+  cmd->callback([o, &action, cmd]() {
+    action = [o, cmd]() {
+      o->registry.quiet = cmd->get_parent()->get_option("--quiet")->as<bool>();
+      if (o->build.dockerfile.empty()) o->build.dockerfile = o->build.context_dir + "/Dockerfile";
+      o->build.source_date_epoch = commands::source_date_epoch_from_env();
+      Digest d = commands::assemble(*o);
+      std::printf("%s\n", d.str().c_str());
+      return 0;
+    };
+  });
 }
 
 } // namespace rt::cli

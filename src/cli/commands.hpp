@@ -9,5 +9,6 @@ namespace rt::cli {
 using Action = std::function<int()>;
 
 void add_assemble(CLI::App& app, Action& action);
+void add_copy(CLI::App& app, Action& action);
 
 } // namespace rt::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
 
   rt::cli::Action action;
   rt::cli::add_assemble(app, action);
+  rt::cli::add_copy(app, action);
 
   try {
     app.parse(argc, argv);

@@ -4,6 +4,7 @@
 #include "layer/blob_store.hpp"
 #include "layout/docker_archive.hpp"
 #include "layout/oci_layout.hpp"
+#include "registry/reference.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -13,28 +14,10 @@
 
 namespace rt::commands {
 
-namespace {
-ImageWriter& registry_writer() {
-  static ImageWriter w;
-  return w;
-}
-} // namespace
-
-void set_registry_writer(ImageWriter writer) { registry_writer() = std::move(writer); }
-
-void write_image(const oci::Image& image, const layout::Destination& dest) {
-  switch (dest.kind) {
-  case layout::Destination::Kind::oci:
-    layout::write_oci_layout(image, dest.path, dest.tag);
-    break;
-  case layout::Destination::Kind::docker_archive:
-    layout::write_docker_archive(image, dest.path, dest.tag);
-    break;
-  case layout::Destination::Kind::docker:
-    if (!registry_writer()) throw InputError("docker:// destinations are not available");
-    registry_writer()(image, dest);
-    break;
-  }
+layout::Destination parse_output(const std::string& text) {
+  auto d = layout::parse_destination(text);
+  if (d.kind == layout::Destination::Kind::docker) registry::Reference::parse(d.ref);
+  return d;
 }
 
 int64_t source_date_epoch_from_env() {
@@ -60,7 +43,7 @@ std::optional<std::pair<std::string, std::string>> parse_build_arg(const std::st
 Digest assemble(AssembleOptions o) {
   // Everything from the command line is checked before anything is built or written.
   std::vector<layout::Destination> outputs;
-  for (const auto& text : o.outputs) outputs.push_back(layout::parse_destination(text));
+  for (const auto& text : o.outputs) outputs.push_back(parse_output(text));
   if (outputs.empty()) throw InputError("no --output given (e.g. --output oci:out:latest)");
   o.build.platform = oci::Platform::parse(o.platform);
   if (!o.build_arg_file.empty())
@@ -79,12 +62,15 @@ Digest assemble(AssembleOptions o) {
     o.build.named_contexts[flag.substr(0, eq)] = value;
   }
   if (o.build.store_root.empty()) o.build.store_root = layer::BlobStore::default_root();
+  RegistrySession session(o.registry);
+  layer::BlobStore cache(o.build.store_root);
+  o.build.resolve_image = registry_resolver(session, cache);
 
   build::BuildResult result = build::build_image(o.build);
   for (const auto& arg : result.unused_build_args)
     log::warn("build argument {} was not consumed by any ARG", arg);
   for (const auto& dest : outputs) {
-    write_image(result.image, dest);
+    write_image_to(session, result.image, dest);
     log::info("wrote {} to {}", result.image.digest().str(), dest.str());
   }
   return result.image.digest();

@@ -2,6 +2,7 @@
 // `release-tool assemble`: a Dockerfile and a context in, an image out to one
 // or more destinations (oci:, docker-archive:, docker://).
 #include "build/builder.hpp"
+#include "commands/registry_setup.hpp"
 #include "layout/destination.hpp"
 
 #include <functional>
@@ -17,13 +18,11 @@ struct AssembleOptions {
   std::vector<std::string> build_context_flags; // NAME=oci-layout://DIR[:TAG] ...
   std::vector<std::string> outputs;         // skopeo transport syntax
   std::string platform = "linux/amd64";
+  RegistryFlags registry;
 };
 
-// Writes an image to one destination. A seam: docker:// is provided by the
-// registry module when it is linked in (set at start-up by the CLI).
-using ImageWriter = std::function<void(const oci::Image&, const layout::Destination&)>;
-void set_registry_writer(ImageWriter writer);
-void write_image(const oci::Image& image, const layout::Destination& dest);
+// Checks an --output value (docker:// references included); InputError if bad.
+layout::Destination parse_output(const std::string& text);
 
 // Parses every flag first (bad input → InputError, nothing written), builds,
 // then writes each output. Returns the manifest digest.

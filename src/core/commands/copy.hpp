@@ -1,0 +1,18 @@
+#pragma once
+// `release-tool copy SRC DEST`, like `skopeo copy`: any of oci:, docker-archive:,
+// docker:// to any other. Returns the manifest digest at the destination.
+#include "commands/registry_setup.hpp"
+
+namespace rt::commands {
+
+struct CopyOptions {
+  std::string source;
+  std::string destination;
+  std::string platform = "linux/amd64";
+  std::string cache_dir; // default: the blob cache
+  RegistryFlags registry;
+};
+
+Digest copy(const CopyOptions& options);
+
+} // namespace rt::commands

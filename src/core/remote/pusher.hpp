@@ -1,0 +1,35 @@
+#pragma once
+// Pushing an image to a registry, as named steps (go-containerregistry's
+// remote/write.go): for each blob, HEAD (skip if present) → mount from the
+// base's repository on the same registry → POST + PUT upload; layers in
+// parallel (capped), each digest once; then the config; the manifest last,
+// by digest. Tags are moved separately, so a release can tag all-or-nothing.
+#include "oci/image.hpp"
+#include "registry/reference.hpp"
+#include "remote/progress.hpp"
+#include "remote/registries.hpp"
+
+#include <atomic>
+
+namespace rt::remote {
+
+struct PushOptions {
+  unsigned jobs = 4;
+};
+
+// What a push did, for reports, benchmarks and tests.
+struct PushStats {
+  std::atomic<int64_t> uploaded_bytes{0};
+  std::atomic<int> uploaded{0}, mounted{0}, skipped{0};
+};
+
+// Pushes every blob and then the manifest by digest to `dest`'s repository.
+// Returns the manifest digest. Nothing is tagged. Throws RegistryError or
+// RuntimeError; a manifest is never sent before all its blobs are present.
+Digest push_image(Registries& registries, const oci::Image& image, const registry::Reference& dest,
+                  const PushOptions& options, Progress& progress, PushStats* stats = nullptr);
+
+// Points `dest`'s tag at the already pushed manifest (PUT by tag).
+void tag_image(Registries& registries, const oci::Image& image, const registry::Reference& dest);
+
+} // namespace rt::remote
