@@ -28,7 +28,7 @@ const std::map<std::string, std::set<std::string>>& allowed_flags() {
   static const std::map<std::string, std::set<std::string>> m = {
       {"FROM", {"platform"}},
       {"COPY", {"from", "chown", "chmod", "link"}},
-      {"ADD", {"chown", "chmod", "checksum", "link"}},
+      {"ADD", {"chown", "chmod", "checksum", "link", "unpack"}},
       {"HEALTHCHECK", {"interval", "timeout", "start-period", "start-interval", "retries"}},
   };
   return m;
@@ -283,7 +283,8 @@ BuildResult build_image(const BuildOptions& options) {
 
   BuildResult result;
   target->config["created"] = run.rfc3339_epoch();
-  std::map<std::string, std::string> annotations;
+  for (const auto& [k, v] : options.labels) target->config["config"]["Labels"][k] = v;
+  std::map<std::string, std::string> annotations = options.annotations;
   if (!target->base_name.empty()) {
     // As BuildKit does: name the base so scanners and `reproduce` can find it.
     annotations["org.opencontainers.image.base.name"] = target->base_name;

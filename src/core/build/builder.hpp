@@ -34,6 +34,9 @@ struct BuildOptions {
   int64_t source_date_epoch = 0; // every mtime and `created`
   layer::GzipOptions gzip;
   std::string store_root;  // blob store / cache directory
+  // Added to the final image, like `docker build --label` and `--annotation`.
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
   ImageResolver resolve_image; // may be empty: then only scratch, stages and named contexts
   UrlFetcher fetch_url;        // may be empty: then ADD <url> is refused
 };

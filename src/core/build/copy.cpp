@@ -22,6 +22,7 @@ struct CopyFlags {
   std::optional<std::pair<uint32_t, uint32_t>> owner;
   std::optional<uint32_t> chmod;
   std::optional<Digest> checksum;
+  bool unpack = false; // ADD --unpack: extract an archive fetched from a URL (Dockerfile 1.17)
 };
 
 // A source as it will be laid down: where it goes relative to the destination
@@ -53,6 +54,10 @@ CopyFlags read_flags(BuildRun& run, Stage& s, const Instruction& ins) {
       if (value.empty() || value.size() > 4 || value.find_first_not_of("01234567") != std::string::npos)
         run.fail(ins, fmt::format("--chmod={}: expected an octal mode such as 0755", value));
       f.chmod = static_cast<uint32_t>(std::stoul(value, nullptr, 8));
+    } else if (name == "unpack") {
+      if (value != "" && value != "true" && value != "false")
+        run.fail(ins, fmt::format("--unpack={}: expected true or false", value));
+      f.unpack = value != "false";
     } else if (name == "checksum") {
       try {
         f.checksum = Digest::parse(value, "--checksum");
@@ -62,6 +67,24 @@ CopyFlags read_flags(BuildRun& run, Stage& s, const Instruction& ins) {
     }
   }
   return f;
+}
+
+// ADD extracts an archive into the destination, keeping its modes and owners.
+void extract_archive(BuildRun& run, const Instruction& ins, const std::string& file,
+                     const std::string& what, std::vector<Planned>& out) {
+  InputFile in(file);
+  static unsigned n = 0;
+  layer::read_tar(
+      in,
+      [&](const TarEntry& e, layer::EntryData& data) {
+        TarEntry t = e;
+        if (t.type == EntryType::file) {
+          t.source = fmt::format("{}/add-{}-{}", run.workspace, ins.line, n++);
+          data.save_to(t.source);
+        }
+        out.push_back({t.path, t, false});
+      },
+      what);
 }
 
 // Sources from the build context. Modes are normalised (0755 if any execute
@@ -88,20 +111,7 @@ void plan_context_source(BuildRun& run, const Instruction& ins, bool is_add,
     return;
   }
   if (is_add && layer::looks_like_tar_archive(top.source)) {
-    // ADD extracts a local archive into the destination, keeping its modes and owners.
-    InputFile in(top.source);
-    unsigned n = 0;
-    layer::read_tar(
-        in,
-        [&](const TarEntry& e, layer::EntryData& data) {
-          TarEntry t = e;
-          if (t.type == EntryType::file) {
-            t.source = fmt::format("{}/add-{}-{}", run.workspace, ins.line, n++);
-            data.save_to(t.source);
-          }
-          out.push_back({t.path, t, false});
-        },
-        match);
+    extract_archive(run, ins, top.source, match, out);
     return;
   }
   out.push_back({dest_is_dir ? base_name(match.empty() ? run.context.dir() : match) : "",
@@ -151,6 +161,8 @@ void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
   args.pop_back();
   if (flags.checksum && !(is_add && args.size() == 1 && is_url(args[0])))
     run.fail(ins, "--checksum is only for ADD of a single URL");
+  if (flags.unpack && !(is_add && args.size() == 1 && is_url(args[0])))
+    run.fail(ins, "--unpack is only for ADD of a URL (local archives are always extracted)");
 
   // The source tree: the context, an earlier stage, or an image.
   StageFs* from_fs = nullptr;
@@ -211,6 +223,13 @@ void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
     if (!run.options.fetch_url) run.fail(ins, "ADD <url> is not available in this command");
     std::string file = fmt::format("{}/url-{}-{}", run.workspace, ins.line, planned.size());
     std::string name = run.options.fetch_url(url, flags.checksum, file);
+    if (flags.unpack) {
+      if (!layer::looks_like_tar_archive(file))
+        run.fail(ins, fmt::format("ADD --unpack: {} is not a tar archive", url));
+      extract_archive(run, ins, file, url, planned);
+      continue;
+    }
+    // Docker gives a file fetched from a URL mode 0600.
     TarEntry e{"", EntryType::file, 0600, 0, 0, 0, static_cast<int64_t>(fs::file_size(file)), "", file};
     planned.push_back({dest_is_dir ? name : "", e, false});
   }
