@@ -47,7 +47,7 @@ Transport::Transport(std::string host, Credential credential, TransportOptions o
 }
 
 bool Transport::is_insecure(std::string_view host_port) const {
-  if (is_loopback_host(host_port)) return true;
+  if (options_.insecure_loopback && is_loopback_host(host_port)) return true;
   for (const auto& entry : options_.insecure_registries) {
     std::string e = normalize_registry_key(entry);
     // An entry without a port covers every port of that host.

@@ -28,6 +28,9 @@ struct TransportOptions {
   // plain HTTP. Loopback hosts (localhost, 127.0.0.0/8, ::1) are insecure too,
   // as in docker.
   std::vector<std::string> insecure_registries;
+  // Whether loopback hosts count as insecure (docker's default). Tests turn it off
+  // to exercise certificate verification on 127.0.0.1.
+  bool insecure_loopback = true;
   RetryPolicy retry = RetryPolicy::standard();
   long connect_timeout_s = 30;
   long stall_timeout_s = 60;
