@@ -196,13 +196,20 @@ std::optional<std::string> StageFs::file_text(const std::string& clean) {
 
 namespace {
 // Finds `name` in a colon-separated database (passwd, group); returns its fields.
-std::optional<std::vector<std::string>> lookup_line(const std::string& text,
-                                                    const std::function<bool(const std::vector<std::string>&)>& match) {
+std::optional<std::vector<std::string>>
+lookup_line(const std::string& text,
+            const std::function<bool(const std::vector<std::string>&)>& match) {
   std::stringstream ss(text);
   for (std::string line; std::getline(ss, line);) {
+    // Split by hand: getline would drop the empty last field of a group line
+    // without members ("hello:x:1000:"), and the line would not match.
     std::vector<std::string> f;
-    std::stringstream ls(line);
-    for (std::string x; std::getline(ls, x, ':');) f.push_back(x);
+    for (size_t i = 0;;) {
+      size_t colon = line.find(':', i);
+      f.push_back(line.substr(i, colon - i));
+      if (colon == std::string::npos) break;
+      i = colon + 1;
+    }
     if (f.size() >= 4 && match(f)) return f;
   }
   return std::nullopt;
