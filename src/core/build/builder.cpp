@@ -125,6 +125,20 @@ void BuildRun::add_layer(Stage& s, std::vector<layer::TarEntry> entries) {
   s.fs->apply(entries);
 }
 
+namespace {
+
+// A reference the resolver rejects (e.g. upper case) is an error of the line naming it.
+oci::Image resolve_located(BuildRun& run, const std::string& ref, const oci::Platform& platform,
+                           const Instruction& at) {
+  try {
+    return run.options.resolve_image(ref, platform);
+  } catch (const InputError& e) {
+    run.fail(at, e.what());
+  }
+}
+
+} // namespace
+
 oci::Image resolve_base(BuildRun& run, const std::string& ref, const oci::Platform& platform,
                         const Instruction& at) {
   auto named = run.options.named_contexts.find(ref);
@@ -144,7 +158,7 @@ oci::Image resolve_base(BuildRun& run, const std::string& ref, const oci::Platfo
     if (v.rfind("docker-image://", 0) == 0) {
       if (!run.options.resolve_image)
         run.fail(at, fmt::format("build context {}: registry images are not available", ref));
-      return run.options.resolve_image(v.substr(15), platform);
+      return resolve_located(run, v.substr(15), platform, at);
     }
     throw InputError(fmt::format("--build-context {}={}: expected oci-layout://DIR[:TAG] or "
                                  "docker-image://REF",
@@ -154,7 +168,7 @@ oci::Image resolve_base(BuildRun& run, const std::string& ref, const oci::Platfo
     run.fail(at, fmt::format("cannot resolve base image '{}': only scratch, earlier stages and "
                              "--build-context NAME=oci-layout://DIR are available here",
                              ref));
-  return run.options.resolve_image(ref, platform);
+  return resolve_located(run, ref, platform, at);
 }
 
 namespace {
@@ -190,7 +204,10 @@ void start_stage(BuildRun& run, Stage& s) {
       s.platform = oci::Platform::parse(dockerfile::expand_word(
           value, run.global_args, run.file.escape, run.file.path, ins.line));
   s.fs = std::make_unique<StageFs>(run.workspace);
-  if (Stage* parent = run.find_stage(ref); parent && parent->index < s.index) {
+  // FROM names an earlier stage by name only: a number is an image name there
+  // (BuildKit reads numbers as stage indexes in COPY --from only).
+  if (Stage* parent = run.find_stage(ref);
+      parent && parent->index < s.index && parent->name == lower(ref)) {
     run.build_stage(*parent);
     s.config = parent->config;
     s.layers = parent->layers;

@@ -172,6 +172,10 @@ void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
       if (other == &s) run.fail(ins, "--from names the stage it is in");
       run.build_stage(*other);
       from_fs = other->fs.get();
+    } else if (flags.from.find_first_not_of("0123456789") == std::string::npos) {
+      // As BuildKit: a number is a stage index, never an image name to pull.
+      run.fail(ins, fmt::format("--from={}: invalid stage index (stages are numbered 0 to {})",
+                                flags.from, run.stages.size() - 1));
     } else {
       image_fs = std::make_unique<StageFs>(run.workspace);
       // An image named directly (or a named context), as Docker allows.

@@ -1,0 +1,69 @@
+#include "build/builder.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+using namespace rt;
+
+namespace {
+// A context with one file and the given Dockerfile; a resolver that records
+// what it was asked for and refuses everything, as a registry would fail.
+struct Fixture {
+  TempDir dir{"test-builder"};
+  std::vector<std::string> resolved;
+  build::BuildOptions options;
+
+  explicit Fixture(const std::string& dockerfile) {
+    std::ofstream(dir.path() + "/f") << "f\n";
+    std::ofstream(dir.path() + "/Dockerfile") << dockerfile;
+    options.dockerfile = dir.path() + "/Dockerfile";
+    options.context_dir = dir.path();
+    options.store_root = dir.path() + "/cache";
+    options.platform = oci::Platform::parse("linux/amd64");
+    options.resolve_image = [this](const std::string& ref, const oci::Platform&) -> oci::Image {
+      resolved.push_back(ref);
+      if (ref != "lower") throw InputError("invalid image reference '" + ref + "'");
+      throw RuntimeError("no registry in unit tests");
+    };
+  }
+};
+} // namespace
+
+TEST_CASE("build_image") {
+  SECTION("COPY --from=N beyond the stages is an error of its line, not an image to pull") {
+    Fixture fx("FROM scratch\nCOPY --from=3 f /\n");
+    try {
+      build::build_image(fx.options);
+      FAIL("no error");
+    } catch (const InputError& e) {
+      CHECK_THAT(e.what(), Catch::Contains("Dockerfile:2:") && Catch::Contains("stage index"));
+    }
+    CHECK(fx.resolved.empty());
+  }
+  SECTION("COPY --from=N names the N-th stage") {
+    Fixture fx("FROM scratch\nCOPY f /g\nFROM scratch\nCOPY --from=0 /g /h\n");
+    auto r = build::build_image(fx.options);
+    CHECK(r.image.layers.size() == 1);
+    CHECK(fx.resolved.empty());
+  }
+  SECTION("FROM N is an image name, not a stage index") {
+    Fixture fx("FROM scratch\nCOPY f /f\nFROM 0\n");
+    CHECK_THROWS_AS(build::build_image(fx.options), InputError);
+    CHECK(fx.resolved == std::vector<std::string>{"0"});
+  }
+  SECTION("a reference the resolver refuses is reported at the line naming it") {
+    Fixture fx("FROM scratch\nCOPY --from=Bad f /\n");
+    try {
+      build::build_image(fx.options);
+      FAIL("no error");
+    } catch (const InputError& e) {
+      CHECK_THAT(e.what(), Catch::Contains("Dockerfile:2:") && Catch::Contains("'Bad'"));
+    }
+  }
+  SECTION("a run-time failure of the resolver stays a run-time failure") {
+    Fixture fx("FROM lower\n");
+    CHECK_THROWS_AS(build::build_image(fx.options), RuntimeError);
+  }
+}
