@@ -9,6 +9,7 @@
 #include "util/log.hpp"
 
 #include <cstdlib>
+#include <filesystem>
 #include <fmt/format.h>
 #include <regex>
 
@@ -40,8 +41,28 @@ std::optional<std::pair<std::string, std::string>> parse_build_arg(const std::st
   return std::nullopt;
 }
 
+namespace {
+
+// A file or directory named on the command line that is not there is bad input
+// (exit 2), like a missing COPY source, not a failure while running.
+void require_path(const std::string& path, std::string_view what, bool directory) {
+  std::error_code ec;
+  auto st = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(st))
+    throw InputError(fmt::format("{} {}: no such file or directory", what, path));
+  if (directory && !std::filesystem::is_directory(st))
+    throw InputError(fmt::format("{} {} is not a directory", what, path));
+  if (!directory && std::filesystem::is_directory(st))
+    throw InputError(fmt::format("{} {} is a directory, not a file", what, path));
+}
+
+} // namespace
+
 Digest assemble(AssembleOptions o) {
   // Everything from the command line is checked before anything is built or written.
+  require_path(o.build.context_dir, "build context", true);
+  require_path(o.build.dockerfile, "Dockerfile", false);
+  if (!o.build_arg_file.empty()) require_path(o.build_arg_file, "--build-arg-file", false);
   std::vector<layout::Destination> outputs;
   for (const auto& text : o.outputs) outputs.push_back(parse_output(text));
   if (outputs.empty()) throw InputError("no --output given (e.g. --output oci:out:latest)");
