@@ -10,5 +10,6 @@ using Action = std::function<int()>;
 
 void add_assemble(CLI::App& app, Action& action);
 void add_copy(CLI::App& app, Action& action);
+void add_release(CLI::App& app, Action& action);
 
 } // namespace rt::cli

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
                "release-tool"};
   app.set_version_flag("--version", RT_VERSION);
   app.require_subcommand(1);
+  app.fallthrough(); // -v and -q work after the command name too
   bool verbose = false, quiet = false;
   app.add_flag("-v,--verbose", verbose, "Show each step and HTTP exchange (secrets masked)");
   app.add_flag("-q,--quiet", quiet, "Show only errors and the result");
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   rt::cli::Action action;
   rt::cli::add_assemble(app, action);
   rt::cli::add_copy(app, action);
+  rt::cli::add_release(app, action);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,1 @@
+self.__chunk_admin-panel = 1;

@@ -1,0 +1,1 @@
+self.__chunk_customer-portal = 1;

@@ -1,0 +1,93 @@
+#include "release/github_inputs.hpp"
+
+#include "github/fetch_url.hpp"
+#include "github/github.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/log.hpp"
+
+#include <fmt/format.h>
+
+namespace rt::release {
+
+std::string checksum_arg_name(const std::string& asset) {
+  std::string out;
+  for (char c : asset)
+    out += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::toupper(c)) : '_';
+  return out + "_SHA256";
+}
+
+GithubInputs prepare_github_inputs(ReleaseRun& run, const std::string& version,
+                                   const std::string& staging, bool into_context) {
+  const ImagesConfig& c = run.config;
+  const std::string& repo = c.github_repository;
+  github::Client gh(github::ClientOptions::from_environment());
+  GithubInputs in;
+  github::Release release = gh.release_by_tag(repo, version);
+  github::Commit commit = gh.commit(repo, version);
+  in.meta.version = version;
+  in.meta.commit = commit.sha;
+  in.meta.epoch = commit.committer_time;
+  log::info("release {} of {}: commit {} ({})", version, repo, commit.sha, in.meta.buildtime());
+  in.args.emplace_back("GITHUB_REPOSITORY", repo);
+
+  make_dirs(staging);
+  for (const auto& want : c.release_assets) {
+    const github::Asset* asset = nullptr;
+    std::vector<std::string> names;
+    for (const auto& a : release.assets) {
+      names.push_back(a.name);
+      if (a.name == want.name) asset = &a;
+    }
+    if (!asset)
+      throw RuntimeError(
+          fmt::format("release {} of {} has no asset '{}' (it has: {})", version, repo, want.name,
+                      names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
+    std::optional<Digest> expected = github::expected_digest(gh, repo, release, *asset, staging);
+    if (!expected && !run.options.allow_unverified)
+      throw RuntimeError(fmt::format(
+          "release asset '{}' has no digest on GitHub and the release has no checksums file "
+          "(SHA256SUMS, checksums.txt): refusing to use it unverified (--allow-unverified to "
+          "accept)",
+          want.name));
+    std::string file = staging + "/" + want.name;
+    log::info("downloading {} ({} bytes)", want.name, asset->size);
+    gh.download_asset(repo, *asset, file, expected);
+    Digest actual = sha256_of_file(file);
+    if (!expected) log::warn("{} is unverified: {}", want.name, actual.str());
+    in.files[want.name] = file;
+    in.args.emplace_back(checksum_arg_name(want.name), actual.hex);
+    if (into_context && !want.destination.empty()) {
+      std::string dest = c.resolve(c.context) + "/" + want.destination;
+      make_dirs(fs::path(dest).parent_path().string());
+      AtomicFile out(dest);
+      InputFile src(file);
+      copy_stream(src, out);
+      out.commit(0755);
+    }
+  }
+
+  // ADD <release download URL> is served from the verified downloads: the
+  // Dockerfile names where the bytes come from, and they are fetched once.
+  std::string prefix = fmt::format("https://github.com/{}/releases/download/{}/", repo, version);
+  auto files = in.files;
+  in.fetcher = [prefix, files](const std::string& url, const std::optional<Digest>& checksum,
+                               const std::string& dest) -> std::string {
+    if (url.rfind(prefix, 0) == 0) {
+      std::string name = url.substr(prefix.size());
+      auto it = files.find(name);
+      if (it == files.end())
+        throw RuntimeError(
+            fmt::format("{} is not an asset listed in images.json's release_assets", url));
+      if (checksum && sha256_of_file(it->second) != *checksum)
+        throw RuntimeError(fmt::format("ADD {}: checksum mismatch: expected {}, got {}", url,
+                                       checksum->str(), sha256_of_file(it->second).str()));
+      fs::copy_file(it->second, dest, fs::copy_options::overwrite_existing);
+      return name;
+    }
+    return github::fetch_url(url, checksum, dest);
+  };
+  return in;
+}
+
+} // namespace rt::release

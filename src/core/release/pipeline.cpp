@@ -1,0 +1,153 @@
+#include "release/pipeline.hpp"
+
+#include "build/env_file.hpp"
+#include "commands/assemble.hpp"
+#include "layout/oci_layout.hpp"
+#include "registry/reference.hpp"
+#include "remote/remote_image.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/log.hpp"
+
+#include <cstdio>
+#include <ctime>
+#include <fmt/format.h>
+
+namespace rt::release {
+
+namespace {
+std::string utc(int64_t epoch, const char* format) {
+  std::time_t t = static_cast<std::time_t>(epoch);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, format, &tm);
+  return buf;
+}
+} // namespace
+
+std::string BuildMetadata::buildtime() const {
+  return utc(epoch, "%F-%T");
+}
+std::string BuildMetadata::created() const {
+  return utc(epoch, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+ReleaseRun::ReleaseRun(const ReleaseOptions& o)
+    : options(o), config(load_images_config(o.configs.at(0))),
+      rewrites(Rewrites::parse(o.registry_rewrites)), session(o.registry),
+      cache(o.cache_dir.empty() ? layer::BlobStore::default_root() : o.cache_dir) {
+  // Every flag and file is checked here, before anything is built or pushed.
+  for (size_t i = 1; i < o.configs.size(); ++i)
+    apply_overlay(config, o.configs[i]);
+  selected = config.select(o.images);
+  for (const auto& flag : o.build_arg_flags)
+    if (auto kv = commands::parse_build_arg(flag)) extra_args.push_back(*kv);
+  if (!o.output.empty()) {
+    auto d = layout::parse_destination(o.output);
+    if (d.kind != layout::Destination::Kind::oci || !d.tag.empty())
+      throw InputError(
+          fmt::format("--output {}: expected oci:DIR (each image is tagged NAME:TAG)", o.output));
+  }
+  oci::Platform::parse(o.platform);
+  for (const auto& spec : selected)
+    for (const auto& t : spec.tags)
+      expand_tag(t, o.version.empty() ? "v" : o.version, "0");
+}
+
+std::string ReleaseRun::write_env_file(const BuildMetadata& meta) const {
+  std::string path = config.base_dir + "/.env";
+  // The build-args file of the build, as the users' CI writes it, but with
+  // BUILDTIME from the commit, so a rebuild writes the same file.
+  write_file_atomic(path, fmt::format("VERSION={}\nCOMMITHASH={}\nBUILDTIME={}\n", meta.version,
+                                      meta.commit, meta.buildtime()));
+  return path;
+}
+
+std::vector<BuiltImage> ReleaseRun::build_all(
+    const std::string& dockerfile, const std::string& env_file, const BuildMetadata& meta,
+    const std::vector<std::pair<std::string, std::string>>& args, build::UrlFetcher fetch) {
+  std::vector<BuiltImage> out;
+  for (const auto& spec : selected) {
+    build::BuildOptions b;
+    b.dockerfile = dockerfile;
+    b.context_dir = config.resolve(spec.context);
+    b.target = spec.target;
+    for (auto& kv : build::load_env_file(env_file))
+      b.build_args.push_back(kv);
+    for (auto& kv : args)
+      b.build_args.push_back(kv);
+    for (auto& kv : extra_args)
+      b.build_args.push_back(kv);
+    b.platform = oci::Platform::parse(options.platform);
+    b.source_date_epoch = meta.epoch;
+    b.gzip.threads = options.threads;
+    b.store_root = cache.root();
+    b.fetch_url = fetch;
+    // A base is looked up where --registry-rewrite sends it; its name stays as written.
+    b.resolve_image = [this](const std::string& ref, const oci::Platform& platform) {
+      return remote::read_remote_image(
+          session.registries, registry::Reference::parse(rewrites.apply(ref)), platform, &cache);
+    };
+    std::map<std::string, std::string> oci_info = {
+        {"org.opencontainers.image.version", meta.version},
+        {"org.opencontainers.image.revision", meta.commit},
+        {"org.opencontainers.image.created", meta.created()},
+        {"org.opencontainers.image.source", "https://github.com/" + config.github_repository}};
+    b.labels = oci_info;
+    b.annotations = oci_info;
+    log::info("building {} (target {})", spec.name, spec.target);
+    build::BuildResult r = build::build_image(b);
+    BuiltImage bi{spec, rewrites.apply(spec.repository), {}, std::move(r.image)};
+    for (const auto& t : spec.tags)
+      bi.tags.push_back(expand_tag(t, meta.version, meta.commit));
+    out.push_back(std::move(bi));
+  }
+  return out;
+}
+
+void ReleaseRun::publish(const std::vector<BuiltImage>& images, const BuildMetadata& meta,
+                         const std::string& mode) {
+  if (!options.output.empty()) {
+    auto d = layout::parse_destination(options.output);
+    for (const auto& bi : images)
+      for (const auto& tag : bi.tags)
+        layout::write_oci_layout(bi.image, d.path, bi.spec.name + ":" + tag);
+  } else {
+    // All-or-nothing: every blob and manifest goes in by digest first; only
+    // when all images are in are the tags moved, so a failure moves none.
+    for (const auto& bi : images) {
+      auto ref = registry::Reference::parse(bi.repository);
+      log::info("pushing {} to {}", bi.spec.name, bi.repository);
+      remote::push_image(session.registries, bi.image, ref, session.push, session.progress,
+                         &session.stats);
+    }
+    for (const auto& bi : images)
+      for (const auto& tag : bi.tags)
+        remote::tag_image(session.registries, bi.image,
+                          registry::Reference::parse(bi.repository + ":" + tag));
+  }
+  std::printf("%-32s %-64s %s\n", "IMAGE", "REFERENCE", "DIGEST");
+  for (const auto& bi : images) {
+    std::string where = options.output.empty()
+                            ? bi.repository + ":" + bi.tags.front()
+                            : options.output + ":" + bi.spec.name + ":" + bi.tags.front();
+    std::printf("%-32s %-64s %s\n", bi.spec.name.c_str(), where.c_str(),
+                bi.image.digest().str().c_str());
+  }
+  std::fflush(stdout);
+  if (!options.digests_file.empty()) {
+    nlohmann::json j = {{"version", meta.version},
+                        {"mode", mode},
+                        {"commit", meta.commit},
+                        {"images", nlohmann::json::array()}};
+    for (const auto& bi : images)
+      j["images"].push_back({{"name", bi.spec.name},
+                             {"repository", bi.repository},
+                             {"tags", bi.tags},
+                             {"digest", bi.image.digest().str()}});
+    write_file_atomic(options.digests_file, j.dump(2) + "\n");
+  }
+}
+
+} // namespace rt::release

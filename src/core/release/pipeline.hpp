@@ -1,0 +1,51 @@
+#pragma once
+// The steps rc, final and reproduce share: the build metadata (.env), building
+// the selected images, publishing them all-or-nothing, and reporting.
+#include "build/builder.hpp"
+#include "release/images_config.hpp"
+#include "release/release.hpp"
+#include "release/rewrite.hpp"
+
+namespace rt::release {
+
+// VERSION, COMMITHASH, BUILDTIME and the time every mtime and `created` gets.
+struct BuildMetadata {
+  std::string version;
+  std::string commit;            // full sha
+  int64_t epoch = 0;             // the commit's time (SOURCE_DATE_EPOCH overrides in rc)
+  std::string buildtime() const; // UTC "%F-%T", e.g. 2026-11-24-12:37:17
+  std::string created() const;   // RFC 3339
+};
+
+struct BuiltImage {
+  ImageSpec spec;
+  std::string repository;        // after --registry-rewrite
+  std::vector<std::string> tags; // expanded
+  oci::Image image;
+};
+
+// One release run: configuration, flags checked, registry session.
+struct ReleaseRun {
+  explicit ReleaseRun(const ReleaseOptions& options);
+  const ReleaseOptions& options;
+  ImagesConfig config;
+  std::vector<ImageSpec> selected;
+  Rewrites rewrites;
+  std::vector<std::pair<std::string, std::string>> extra_args; // --build-arg
+  commands::RegistrySession session;
+  layer::BlobStore cache;
+
+  // Writes BASE_DIR/.env (atomically) and returns its path.
+  std::string write_env_file(const BuildMetadata& meta) const;
+  // Builds every selected image from `dockerfile`, with the .env and the extra args.
+  std::vector<BuiltImage> build_all(const std::string& dockerfile, const std::string& env_file,
+                                    const BuildMetadata& meta,
+                                    const std::vector<std::pair<std::string, std::string>>& args,
+                                    build::UrlFetcher fetch);
+  // Pushes all blobs and manifests by digest, then moves every tag — or writes
+  // to --output. Then prints the table and writes --digests-file.
+  void publish(const std::vector<BuiltImage>& images, const BuildMetadata& meta,
+               const std::string& mode);
+};
+
+} // namespace rt::release
