@@ -13,10 +13,10 @@ namespace rt::commands {
 
 struct AssembleOptions {
   build::BuildOptions build;
-  std::vector<std::string> build_arg_flags; // "K=V" or "K" (then from the environment)
-  std::string build_arg_file;               // a .env file; --build-arg wins over it
+  std::vector<std::string> build_arg_flags;     // "K=V" or "K" (then from the environment)
+  std::string build_arg_file;                   // a .env file; --build-arg wins over it
   std::vector<std::string> build_context_flags; // NAME=oci-layout://DIR[:TAG] ...
-  std::vector<std::string> outputs;         // skopeo transport syntax
+  std::vector<std::string> outputs;             // skopeo transport syntax
   std::string platform = "linux/amd64";
   RegistryFlags registry;
 };

@@ -67,8 +67,8 @@ void write_image_to(RegistrySession& session, const oci::Image& image,
 
 build::ImageResolver registry_resolver(RegistrySession& session, const layer::BlobStore& cache) {
   return [&session, &cache](const std::string& text, const oci::Platform& platform) {
-    return remote::read_remote_image(session.registries, registry::Reference::parse(text),
-                                     platform, &cache);
+    return remote::read_remote_image(session.registries, registry::Reference::parse(text), platform,
+                                     &cache);
   };
 }
 

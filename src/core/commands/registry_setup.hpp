@@ -14,9 +14,9 @@
 namespace rt::commands {
 
 struct RegistryFlags {
-  std::vector<std::string> ca_certs;           // --ca-cert FILE
+  std::vector<std::string> ca_certs;            // --ca-cert FILE
   std::vector<std::string> insecure_registries; // --insecure-registry HOST[:PORT]
-  unsigned jobs = 4;                           // --jobs
+  unsigned jobs = 4;                            // --jobs
   bool quiet = false;
 };
 

@@ -56,7 +56,8 @@ void Progress::draw(size_t line) {
           ? fmt::format("{}: {} / {}  {}/s", l.label, human_bytes(static_cast<double>(l.done)),
                         human_bytes(static_cast<double>(l.total)),
                         human_bytes(secs > 0 ? static_cast<double>(l.done) / secs : 0))
-          : fmt::format("{}: {} ({})", l.label, l.status, human_bytes(static_cast<double>(l.total)));
+          : fmt::format("{}: {} ({})", l.label, l.status,
+                        human_bytes(static_cast<double>(l.total)));
   size_t up = lines_.size() - line;
   // Up to the line, clear it, write, and back down.
   std::fprintf(stderr, "\033[%zuA\r\033[2K%s\033[%zuB\r", up, text.c_str(), up);

@@ -50,8 +50,8 @@ void push_blob(Registries& registries, const registry::Reference& dest, const Bl
 }
 
 // Runs push_blob over `blobs` with at most `jobs` at a time; rethrows the first failure.
-void push_all(Registries& registries, const registry::Reference& dest, const std::vector<Blob>& blobs,
-              unsigned jobs, Progress& progress, PushStats* stats) {
+void push_all(Registries& registries, const registry::Reference& dest,
+              const std::vector<Blob>& blobs, unsigned jobs, Progress& progress, PushStats* stats) {
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   auto worker = [&] {
@@ -65,7 +65,8 @@ void push_all(Registries& registries, const registry::Reference& dest, const std
     }
   };
   std::vector<std::future<void>> running;
-  for (unsigned j = 0; j < std::max(1u, jobs); ++j) running.push_back(std::async(std::launch::async, worker));
+  for (unsigned j = 0; j < std::max(1u, jobs); ++j)
+    running.push_back(std::async(std::launch::async, worker));
   std::exception_ptr first;
   for (auto& f : running) {
     try {

@@ -19,7 +19,8 @@ public:
       : inner_(std::move(inner)), cache_(cache), digest_(std::move(digest)), file_(cache.begin()) {}
   size_t read(char* buf, size_t len) override {
     size_t n = inner_->read(buf, len);
-    if (n > 0) file_->write(buf, n);
+    if (n > 0)
+      file_->write(buf, n);
     else if (!committed_) {
       cache_.commit(*file_, digest_);
       committed_ = true;
@@ -49,9 +50,9 @@ std::unique_ptr<ByteSource> RemoteLayer::open_direct() const {
 std::unique_ptr<ByteSource> RemoteLayer::open() const {
   if (!cache_) return open_direct();
   if (cache_->has(desc_.digest))
-    return std::make_unique<VerifyingSource>(std::make_unique<InputFile>(cache_->path(desc_.digest)),
-                                             desc_.digest, desc_.size,
-                                             "cached blob " + desc_.digest.str());
+    return std::make_unique<VerifyingSource>(
+        std::make_unique<InputFile>(cache_->path(desc_.digest)), desc_.digest, desc_.size,
+        "cached blob " + desc_.digest.str());
   log::info("fetching {} from {}", desc_.digest.str().substr(0, 19), ref_.name());
   return std::make_unique<CachingSource>(open_direct(), *cache_, desc_.digest);
 }
@@ -97,7 +98,8 @@ oci::Image read_remote_image(Registries& registries, const registry::Reference& 
   } else {
     auto src = client.open_blob(ref.repository, cfg_desc.digest, cfg_desc.size);
     char buf[65536];
-    while (size_t n = src->read(buf, sizeof buf)) cfg.append(buf, n);
+    while (size_t n = src->read(buf, sizeof buf))
+      cfg.append(buf, n);
     if (cache) cache->put(cfg);
   }
   if (sha256_of(cfg) != cfg_desc.digest)
