@@ -62,6 +62,15 @@ TEST_CASE("build_image") {
       CHECK_THAT(e.what(), Catch::Contains("Dockerfile:2:") && Catch::Contains("'Bad'"));
     }
   }
+  SECTION("stage names follow BuildKit's rule: a letter, then letters, digits, '-', '_', '.'") {
+    Fixture ok("FROM scratch AS Build.stage_1-x\nCOPY f /\nFROM build.stage_1-x\n");
+    CHECK(build::build_image(ok.options).image.layers.size() == 1);
+    for (const char* name : {"1", "1bad", "b@d"}) {
+      Fixture bad(std::string("FROM scratch AS ") + name + "\nCOPY f /\n");
+      CHECK_THROWS_WITH(build::build_image(bad.options),
+                        Catch::Contains("Dockerfile:1:") && Catch::Contains("invalid name"));
+    }
+  }
   SECTION("a run-time failure of the resolver stays a run-time failure") {
     Fixture fx("FROM lower\n");
     CHECK_THROWS_AS(build::build_image(fx.options), RuntimeError);

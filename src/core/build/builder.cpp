@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <ctime>
 #include <fmt/format.h>
+#include <regex>
 #include <set>
 
 namespace rt::build {
@@ -268,7 +269,15 @@ BuildResult build_image(const BuildOptions& options) {
       s->index = run.stages.size();
       s->from = &ins;
       auto words = dockerfile::split_raw_words(ins.rest, run.file.escape);
-      if (words.size() == 3) s->name = lower(words[2]);
+      if (words.size() == 3) {
+        // BuildKit's rule; it also keeps names apart from COPY --from=N indexes.
+        static const std::regex valid_name("[a-z][a-z0-9_.-]*");
+        s->name = lower(words[2]);
+        if (!std::regex_match(s->name, valid_name))
+          run.fail(ins, fmt::format("invalid name for build stage: '{}', name can't start with "
+                                    "a number or contain symbols",
+                                    words[2]));
+      }
       current = run.stages.emplace_back(std::move(s)).get();
     } else if (!current) {
       if (ins.keyword != "ARG") run.fail(ins, ins.keyword + " before the first FROM");
