@@ -111,42 +111,73 @@ TarEntry BuildContext::lstat_entry(const std::string& rel) const {
   return e;
 }
 
-TarEntry BuildContext::stat(const std::string& rel) const {
-  std::string cur = rel;
-  for (int hops = 0; hops < 64; ++hops) {
-    TarEntry e = lstat_entry(cur);
-    if (e.type != EntryType::symlink) {
-      e.path = rel;
-      return e;
-    }
-    // Follow the named source's link, but only within the context.
-    std::string target = e.link;
-    std::string resolved;
-    if (!target.empty() && target[0] == '/') {
-      if (target.compare(0, dir_.size() + 1, dir_ + "/") != 0)
-        throw InputError(fmt::format("{} is a symlink to {}, outside the build context", rel, target));
-      resolved = clean_path(target.substr(dir_.size() + 1));
-    } else {
+std::string BuildContext::resolve(const std::string& rel) const {
+  // Every component is resolved here, not by the kernel: a symlinked directory
+  // in the middle of a path ("etc/passwd" with etc -> /etc) must not reach the host.
+  std::vector<std::string> todo = split(rel);
+  std::reverse(todo.begin(), todo.end()); // a stack: the next component at the back
+  std::string cur;                        // resolved so far: inside the context, no symlinks
+  int hops = 0;
+  while (!todo.empty()) {
+    std::string seg = std::move(todo.back());
+    todo.pop_back();
+    if (seg == ".") continue;
+    if (seg == "..") {
+      if (cur.empty()) throw InputError(fmt::format("{} is outside the build context", rel));
       size_t slash = cur.rfind('/');
-      std::string base = slash == std::string::npos ? "" : cur.substr(0, slash + 1);
-      resolved = clean_path(base + target);
+      cur = slash == std::string::npos ? "" : cur.substr(0, slash);
+      continue;
     }
-    if (resolved == ".." || resolved.rfind("../", 0) == 0)
-      throw InputError(fmt::format("{} is a symlink to {}, outside the build context", rel, target));
-    cur = resolved == "." ? "" : resolved;
-    if (!cur.empty() && ignore_.excluded(cur))
-      throw InputError(fmt::format("{} is a symlink to {}, which .dockerignore excludes", rel, target));
+    std::string link = cur.empty() ? seg : cur + "/" + seg;
+    struct stat st {};
+    if (::lstat(host(link).c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) {
+      cur = link; // a missing path is reported by whoever reads it
+      continue;
+    }
+    if (++hops > 64) throw InputError(fmt::format("{}: too many levels of symbolic links", rel));
+    std::string target = lstat_entry(link).link;
+    std::string joined;
+    if (!target.empty() && target[0] == '/') {
+      if (target != dir_ && target.compare(0, dir_.size() + 1, dir_ + "/") != 0)
+        throw InputError(
+            fmt::format("{} is a symlink to {}, outside the build context", link, target));
+      joined = clean_path(target.substr(dir_.size()));
+      if (!joined.empty() && joined[0] == '/') joined.erase(0, 1);
+    } else {
+      joined = clean_path(cur.empty() ? target : cur + "/" + target);
+    }
+    if (joined == ".." || joined.rfind("../", 0) == 0)
+      throw InputError(
+          fmt::format("{} is a symlink to {}, outside the build context", link, target));
+    // Continue from the root with the target's components, then the rest.
+    std::vector<std::string> parts = split(joined == "." ? "" : joined);
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it)
+      todo.push_back(*it);
+    cur.clear();
   }
-  throw InputError(fmt::format("{}: too many levels of symbolic links", rel));
+  if (hops > 0 && !cur.empty() && ignore_.excluded(cur))
+    throw InputError(fmt::format("{} is a symlink to {}, which .dockerignore excludes", rel, cur));
+  return cur;
+}
+
+TarEntry BuildContext::stat(const std::string& rel) const {
+  TarEntry e = lstat_entry(resolve(rel));
+  e.path = rel;
+  return e;
 }
 
 std::vector<TarEntry> BuildContext::walk(const std::string& rel_dir) const {
+  // A directory named through a symlink is walked at its target, and its
+  // entries are named under `rel_dir`, as the caller named them.
+  std::string real = resolve(rel_dir);
   std::vector<TarEntry> out;
-  std::string start = rel_dir;
-  // A directory named through a symlink is walked at its target.
-  TarEntry top = stat(rel_dir);
-  (void)top;
-  walk_into(start, out);
+  walk_into(real, out);
+  if (real != rel_dir) {
+    size_t skip = real.empty() ? 0 : real.size() + 1;
+    std::string prefix = rel_dir.empty() ? "" : rel_dir + "/";
+    for (auto& e : out)
+      e.path = prefix + e.path.substr(skip);
+  }
   return out;
 }
 

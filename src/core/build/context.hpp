@@ -32,6 +32,10 @@ public:
 
 private:
   layer::TarEntry lstat_entry(const std::string& rel) const;
+  // `rel` with every symlink in it followed, within the context: the path of
+  // the same file without symlinks. InputError if a link leads outside the
+  // context or to what .dockerignore excludes, or links loop.
+  std::string resolve(const std::string& rel) const;
   std::string host(const std::string& rel) const { return rel.empty() ? dir_ : dir_ + "/" + rel; }
   void walk_into(const std::string& rel, std::vector<layer::TarEntry>& out) const;
   void glob_walk(const std::string& rel, const std::vector<std::string>& segs, size_t depth,
