@@ -99,8 +99,4 @@ bool retryable_curl_code(int code) {
   }
 }
 
-std::string url_for_message(std::string_view url) {
-  return std::string(url.substr(0, url.find_first_of("?#")));
-}
-
 } // namespace rt::registry

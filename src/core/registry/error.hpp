@@ -2,6 +2,7 @@
 // The typed error of everything that talks to a registry (after go-containerregistry's
 // transport/error.go): HTTP status, the registry's error codes, and whether a
 // retry may help.
+#include "registry/url.hpp"
 #include "util/error.hpp"
 
 #include <chrono>
@@ -57,8 +58,5 @@ bool retryable_status(int status);
 // True for curl results worth retrying (CURLE_COULDNT_CONNECT, RECV_ERROR, SEND_ERROR,
 // PARTIAL_FILE, GOT_NOTHING, OPERATION_TIMEDOUT, HTTP2 stream errors, …).
 bool retryable_curl_code(int curl_code);
-// "scheme://host[:port]/path" without the query: upload locations and storage
-// redirects carry signatures and session state that do not belong in messages.
-std::string url_for_message(std::string_view url);
 
 } // namespace rt::registry

@@ -2,6 +2,7 @@
 // HTTP over libcurl for the registry client: one request at a time on pooled
 // handles (connections are reused), bodies streamed both ways, redirects followed
 // by hand so that credentials never leave the origin they were meant for.
+#include "registry/url.hpp"
 #include "util/io.hpp"
 
 #include <cstdint>
@@ -96,20 +97,5 @@ public:
 private:
   std::unique_ptr<Impl> impl_;
 };
-
-// --- URL helpers -----------------------------------------------------------
-
-// "scheme://host[:port]" of an absolute URL, lowercased, with the default port made
-// explicit, so that http://h and http://h:80 compare equal. Empty if unparsable.
-std::string url_origin(std::string_view url);
-// Resolves `location` (absolute, "/path?q" or relative) against `base`.
-// Throws RegistryError if the result is not an http(s) URL.
-std::string resolve_url(std::string_view base, std::string_view location);
-// Appends "name=value" (value percent-encoded) to the URL's query, keeping what is there.
-std::string add_query(std::string_view url, std::string_view name, std::string_view value);
-// Percent-encodes everything but RFC 3986 unreserved characters.
-std::string percent_encode(std::string_view text);
-// The URL of rel="next" in a Link header (`<url>; rel="next"`), if any.
-std::optional<std::string> link_next(std::string_view link_header);
 
 } // namespace rt::registry
