@@ -26,7 +26,9 @@ struct TransportOptions {
   std::string certs_dir = "/etc/docker/certs.d";
   // "host" or "host:port" (--insecure-registry): TLS without verification, or
   // plain HTTP. Loopback hosts (localhost, 127.0.0.0/8, ::1) are insecure too,
-  // as in docker.
+  // as in docker. An insecure host is pinged over https first (certificate not
+  // checked), then over http if no TLS answer comes; the scheme that answered is
+  // kept for the Transport's life.
   std::vector<std::string> insecure_registries;
   // Whether loopback hosts count as insecure (docker's default). Tests turn it off
   // to exercise certificate verification on 127.0.0.1.
