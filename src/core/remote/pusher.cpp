@@ -82,6 +82,15 @@ void push_all(Registries& registries, const registry::Reference& dest,
 
 Digest push_image(Registries& registries, const oci::Image& image, const registry::Reference& dest,
                   const PushOptions& options, Progress& progress, PushStats* stats) {
+  // HEAD /v2/<repo>/manifests/<digest>: a registry only accepts a manifest whose
+  // blobs it has, so if the manifest is there, everything is (crane does the same).
+  auto& client = registries.client(dest.registry);
+  if (auto there = client.head_manifest(dest.repository, image.digest().str());
+      there && there->digest == image.digest()) {
+    log::debug("{}@{}: already present", dest.name(), image.digest().str());
+    if (stats) stats->skipped += static_cast<int>(image.layers.size()) + 1;
+    return image.digest();
+  }
   std::vector<Blob> layers;
   std::set<Digest> seen;
   for (const auto& l : image.layers) {
@@ -113,8 +122,12 @@ Digest push_image(Registries& registries, const oci::Image& image, const registr
 
 void tag_image(Registries& registries, const oci::Image& image, const registry::Reference& dest) {
   if (dest.tag.empty()) return;
-  registries.client(dest.registry)
-      .put_manifest(dest.repository, dest.tag, image.manifest, image.manifest_media_type);
+  auto& client = registries.client(dest.registry);
+  // HEAD the tag first: an unchanged rerun moves nothing.
+  if (auto there = client.head_manifest(dest.repository, dest.tag);
+      there && there->digest == image.digest())
+    return;
+  client.put_manifest(dest.repository, dest.tag, image.manifest, image.manifest_media_type);
 }
 
 } // namespace rt::remote
