@@ -1,27 +1,23 @@
 #!/usr/bin/env bash
 # Installs what the project needs (Debian 12, as root), builds release-tool
-# twice — a normal build and an AddressSanitizer+UBSan build — and runs the
-# whole test suite (unit + integration) against each.
-#   scripts/test.sh            everything
-#   RT_TEST_FAST=1 scripts/test.sh   the normal build only
+# with AddressSanitizer + UndefinedBehaviorSanitizer and warnings as errors,
+# and runs the whole suite (unit and integration tests) against that build.
+#   ./scripts/test.sh               the suite on the sanitizer build
+#   RT_TEST_PLAIN=1 ./scripts/test.sh   the suite on a plain optimised build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 
-jobs=$(nproc)
-run_suite() { # build-dir cmake-args...
-  local dir=$1
-  shift
-  cmake -S . -B "$dir" -G Ninja -DRT_WERROR=ON "$@" >/dev/null
-  ninja -C "$dir"
-  (cd "$dir" && ctest --output-on-failure -j "$jobs")
-}
-
-echo "== normal build"
-run_suite build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo
-if [[ -z ${RT_TEST_FAST:-} ]]; then
-  echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DRT_SANITIZE=ON
+if [[ -n ${RT_TEST_PLAIN:-} ]]; then
+  dir=build-test
+  cmake -S . -B "$dir" -G Ninja -DRT_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+else
+  dir=build-asan
+  cmake -S . -B "$dir" -G Ninja -DRT_WERROR=ON -DRT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
+    -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" >/dev/null
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
 fi
+ninja -C "$dir"
+cd "$dir"
+ctest --output-on-failure -j "$(nproc)"
