@@ -253,6 +253,8 @@ TEST_CASE("Transport: which hosts are insecure") {
   CHECK_FALSE(t.is_insecure("gcr.io"));
   CHECK(t.tls_for("gcr.io").verify);
   CHECK_FALSE(t.tls_for("registry.lan").verify);
+  // Loopback may use plain HTTP, but its TLS is verified.
+  CHECK(t.tls_for("127.0.0.1:5000").verify);
 }
 
 TEST_CASE("Transport::tls_for reads docker's certs.d") {

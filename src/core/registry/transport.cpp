@@ -5,6 +5,7 @@
 #include "util/log.hpp"
 
 #include <algorithm>
+#include <curl/curl.h>
 #include <fmt/format.h>
 
 namespace rt::registry {
@@ -47,7 +48,10 @@ Transport::Transport(std::string host, Credential credential, TransportOptions o
 }
 
 bool Transport::is_insecure(std::string_view host_port) const {
-  if (options_.insecure_loopback && is_loopback_host(host_port)) return true;
+  return (options_.insecure_loopback && is_loopback_host(host_port)) || listed_insecure(host_port);
+}
+
+bool Transport::listed_insecure(std::string_view host_port) const {
   for (const auto& entry : options_.insecure_registries) {
     std::string e = normalize_registry_key(entry);
     // An entry without a port covers every port of that host.
@@ -61,7 +65,7 @@ TlsConfig Transport::tls_for(const std::string& host_port) {
   std::lock_guard lock(mu_);
   if (auto it = tls_.find(host_port); it != tls_.end()) return it->second;
   TlsConfig t;
-  t.verify = !is_insecure(host_port);
+  t.verify = !listed_insecure(host_port);
   t.connect_timeout_s = options_.connect_timeout_s;
   t.stall_timeout_s = options_.stall_timeout_s;
   for (const auto& file : options_.ca_files)
@@ -95,7 +99,7 @@ TlsConfig Transport::tls_for(const std::string& host_port) {
 RegistryError Transport::explain(const RegistryError& e, std::string_view host_port) const {
   if (!e.tls_failure()) return e;
   std::string advice =
-      is_insecure(host_port)
+      listed_insecure(host_port)
           ? std::string()
           : fmt::format(
                 "; if the registry uses a private CA, pass --ca-cert FILE (or put it in "
@@ -132,16 +136,19 @@ std::string Transport::ping_with(const std::string& scheme) {
 const std::string& Transport::scheme() {
   std::lock_guard lock(ping_mu_);
   if (!scheme_.empty()) return scheme_;
-  // Insecure and loopback registries: https first (certificate unchecked), then
-  // plain http, as docker and go-containerregistry do. A plain-HTTP registry
-  // refuses the TLS handshake at once ("wrong version number"), so this costs one
-  // round trip, once. Everything else: https only.
+  // Insecure and loopback registries: https first, then plain http, as docker and
+  // go-containerregistry do. A plain-HTTP registry refuses the TLS handshake at
+  // once ("wrong version number"), so this costs one round trip, once. Everything
+  // else: https only.
   scheme_ = with_retries(options_.retry, [&](int) {
     if (!is_insecure(host_)) return ping_with("https");
     try {
       return ping_with("https");
     } catch (const RegistryError& https) {
       if (https.status() != 0) throw;
+      // A loopback registry that does speak TLS, with a certificate we do not
+      // trust, is a TLS error like anywhere else, not a reason to go plain.
+      if (https.curl_code() == CURLE_PEER_FAILED_VERIFICATION) throw;
       log::debug("https://{}/v2/ failed ({}); trying http", host_, https.what());
       return ping_with("http");
     }

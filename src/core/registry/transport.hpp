@@ -25,13 +25,15 @@ struct TransportOptions {
   // client.cert + client.key a client certificate. A seam for tests.
   std::string certs_dir = "/etc/docker/certs.d";
   // "host" or "host:port" (--insecure-registry): TLS without verification, or
-  // plain HTTP. Loopback hosts (localhost, 127.0.0.0/8, ::1) are insecure too,
-  // as in docker. An insecure host is pinged over https first (certificate not
-  // checked), then over http if no TLS answer comes; the scheme that answered is
-  // kept for the Transport's life.
+  // plain HTTP. Loopback hosts (localhost, 127.0.0.0/8, ::1) may use plain HTTP
+  // too, as in docker, but a loopback registry that speaks TLS has its
+  // certificate verified (issue 3: "TLS verified by default"; loopback is allowed
+  // plain HTTP, not unverified TLS). An insecure host is pinged over https first,
+  // then over http if no TLS answer comes; the scheme that answered is kept for
+  // the Transport's life.
   std::vector<std::string> insecure_registries;
-  // Whether loopback hosts count as insecure (docker's default). Tests turn it off
-  // to exercise certificate verification on 127.0.0.1.
+  // Whether loopback hosts may use plain HTTP (docker's default). Tests turn it
+  // off to require https on 127.0.0.1.
   bool insecure_loopback = true;
   RetryPolicy retry = RetryPolicy::standard();
   long connect_timeout_s = 30;
@@ -72,11 +74,13 @@ public:
 
   // The TLS settings for `host_port` (this registry, or its token realm's host).
   TlsConfig tls_for(const std::string& host_port);
-  // True for hosts treated as insecure (the insecure list, or loopback).
+  // True for hosts that may use plain HTTP (the insecure list, or loopback).
   bool is_insecure(std::string_view host_port) const;
 
 private:
   const std::string& scheme();
+  // True for hosts on the --insecure-registry list: TLS without verification.
+  bool listed_insecure(std::string_view host_port) const;
   std::string ping_with(const std::string& scheme);
   std::string authorization(const Scopes& scopes);
   bool retry_unauthorized(const HttpResponse& response, const std::string& used, Scopes& wanted);
