@@ -76,3 +76,28 @@ TEST_CASE("build_image") {
     CHECK_THROWS_AS(build::build_image(fx.options), RuntimeError);
   }
 }
+
+TEST_CASE("check_dockerfile") {
+  SECTION("what build_image refuses before building, without a context or registry") {
+    Fixture fx("FROM lower AS a\nCOPY f /\nFROM a AS b\nRUN make\n");
+    CHECK_THROWS_WITH(build::check_dockerfile(fx.options.dockerfile, {"a"}),
+                      Catch::Contains("Dockerfile:4:") && Catch::Contains("RUN is not supported"));
+    CHECK(fx.resolved.empty());
+  }
+  SECTION("every target must be a stage, by name or index") {
+    Fixture fx("FROM lower AS a\nCOPY f /\nFROM scratch AS B\n");
+    CHECK_NOTHROW(build::check_dockerfile(fx.options.dockerfile, {"a", "b", "B", "0", "1"}));
+    CHECK_THROWS_WITH(build::check_dockerfile(fx.options.dockerfile, {"a", "c"}),
+                      Catch::Contains("target stage 'c' not found"));
+    CHECK_THROWS_AS(build::check_dockerfile(fx.options.dockerfile, {"2"}), InputError);
+    CHECK(fx.resolved.empty());
+  }
+  SECTION("bad stage names, instructions before FROM, flags, no FROM") {
+    for (const char* text : {"FROM scratch AS 1bad\n", "COPY f /\nFROM scratch\n",
+                             "FROM scratch\nCOPY --frobnicate f /\n", "ARG X=1\n"}) {
+      Fixture fx(text);
+      CHECK_THROWS_AS(build::check_dockerfile(fx.options.dockerfile, {}), InputError);
+      CHECK_THROWS_AS(build::build_image(fx.options), InputError);
+    }
+  }
+}

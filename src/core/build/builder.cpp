@@ -35,17 +35,52 @@ const std::map<std::string, std::set<std::string>>& allowed_flags() {
   return m;
 }
 
-void validate(const BuildRun& run, const Instruction& ins) {
+[[noreturn]] void fail_at(const dockerfile::Dockerfile& file, const Instruction& ins,
+                          const std::string& what) {
+  throw InputError::located(file.path, ins.line, what);
+}
+
+void validate(const dockerfile::Dockerfile& file, const Instruction& ins) {
   if (ins.keyword == "RUN")
-    run.fail(ins, "RUN is not supported: release-tool assembles images without a container "
-                  "runtime, so it cannot run commands; build the files beforehand and COPY them");
+    fail_at(file, ins,
+            "RUN is not supported: release-tool assembles images without a container "
+            "runtime, so it cannot run commands; build the files beforehand and COPY them");
   if (ins.keyword == "ONBUILD")
-    run.fail(ins, "ONBUILD is not supported: its triggers would need a container runtime");
+    fail_at(file, ins, "ONBUILD is not supported: its triggers would need a container runtime");
   auto it = allowed_flags().find(ins.keyword);
   for (const auto& [name, value] : ins.flags) {
     if (it == allowed_flags().end() || !it->second.count(name))
-      run.fail(ins, fmt::format("{} does not support the flag --{}", ins.keyword, name));
+      fail_at(file, ins, fmt::format("{} does not support the flag --{}", ins.keyword, name));
   }
+}
+
+// The name a FROM line gives its stage ("" for none), lower-cased and checked.
+std::string stage_name(const dockerfile::Dockerfile& file, const Instruction& from) {
+  auto words = dockerfile::split_raw_words(from.rest, file.escape);
+  if (words.size() != 3) return "";
+  // BuildKit's rule; it also keeps names apart from COPY --from=N indexes.
+  static const std::regex valid_name("[a-z][a-z0-9_.-]*");
+  std::string name = lower(words[2]);
+  if (!std::regex_match(name, valid_name))
+    fail_at(file, from,
+            fmt::format("invalid name for build stage: '{}', name can't start with "
+                        "a number or contain symbols",
+                        words[2]));
+  return name;
+}
+
+// Checks every instruction and the stage layout; returns the stages' names in order.
+std::vector<std::string> check_instructions(const dockerfile::Dockerfile& file) {
+  std::vector<std::string> stages;
+  for (const auto& ins : file.instructions) {
+    validate(file, ins);
+    if (ins.keyword == "FROM")
+      stages.push_back(stage_name(file, ins));
+    else if (stages.empty() && ins.keyword != "ARG")
+      fail_at(file, ins, ins.keyword + " before the first FROM");
+  }
+  if (stages.empty()) throw InputError(file.path + ": no FROM instruction");
+  return stages;
 }
 
 // Docker's predefined platform ARGs, in the global scope.
@@ -252,6 +287,19 @@ void BuildRun::build_stage(Stage& s) {
   s.building = false;
 }
 
+void check_dockerfile(const std::string& dockerfile, const std::vector<std::string>& targets) {
+  dockerfile::Dockerfile parsed = dockerfile::parse(read_file(dockerfile), dockerfile);
+  std::vector<std::string> names = check_instructions(parsed);
+  for (const auto& target : targets) {
+    // As BuildRun::find_stage: a name, or an index.
+    std::string t = lower(target);
+    bool index = !t.empty() && t.size() < 9 && std::all_of(t.begin(), t.end(), ::isdigit) &&
+                 std::stoul(t) < names.size();
+    if (!index && std::find(names.begin(), names.end(), t) == names.end())
+      throw InputError(fmt::format("{}: target stage '{}' not found", dockerfile, target));
+  }
+}
+
 BuildResult build_image(const BuildOptions& options) {
   dockerfile::Dockerfile parsed = dockerfile::parse(read_file(options.dockerfile), options.dockerfile);
   TempDir workspace("release-tool-build");
@@ -261,26 +309,16 @@ BuildResult build_image(const BuildOptions& options) {
 
   // Global ARGs (before the first FROM) are visible to FROM lines only.
   add_platform_args(run.global_args, options.platform);
+  std::vector<std::string> names = check_instructions(run.file);
   Stage* current = nullptr;
   for (const auto& ins : run.file.instructions) {
-    validate(run, ins);
     if (ins.keyword == "FROM") {
       auto s = std::make_unique<Stage>();
       s->index = run.stages.size();
       s->from = &ins;
-      auto words = dockerfile::split_raw_words(ins.rest, run.file.escape);
-      if (words.size() == 3) {
-        // BuildKit's rule; it also keeps names apart from COPY --from=N indexes.
-        static const std::regex valid_name("[a-z][a-z0-9_.-]*");
-        s->name = lower(words[2]);
-        if (!std::regex_match(s->name, valid_name))
-          run.fail(ins, fmt::format("invalid name for build stage: '{}', name can't start with "
-                                    "a number or contain symbols",
-                                    words[2]));
-      }
+      s->name = names[s->index];
       current = run.stages.emplace_back(std::move(s)).get();
     } else if (!current) {
-      if (ins.keyword != "ARG") run.fail(ins, ins.keyword + " before the first FROM");
       for (const auto& kv : dockerfile::parse_key_values(ins, run.global_args, run.file.escape,
                                                          run.file.path,
                                                          dockerfile::KeyValueForm::arg)) {
@@ -296,7 +334,6 @@ BuildResult build_image(const BuildOptions& options) {
       current->body.push_back(&ins);
     }
   }
-  if (run.stages.empty()) throw InputError(options.dockerfile + ": no FROM instruction");
 
   Stage* target = run.stages.back().get();
   if (!options.target.empty()) {

@@ -53,4 +53,11 @@ struct BuildResult {
 // RuntimeError for failures while building (exit 1).
 BuildResult build_image(const BuildOptions& options);
 
+// What build_image checks before it builds anything, without a context or a
+// registry, for several targets at once: the Dockerfile parses, no instruction is
+// refused (RUN, ONBUILD, unknown flags), stage names are valid, and each target
+// names a stage (or is a stage index). Throws InputError as build_image does;
+// RuntimeError when the file cannot be read.
+void check_dockerfile(const std::string& dockerfile, const std::vector<std::string>& targets);
+
 } // namespace rt::build

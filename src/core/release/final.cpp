@@ -14,13 +14,14 @@ namespace rt::release {
 int run_final(const ReleaseOptions& o) {
   if (o.version.empty()) throw InputError("final needs --version (the release tag)");
   ReleaseRun run(o);
+  std::string dockerfile = run.config.resolve(run.config.dockerfile_release);
+  run.check_inputs(dockerfile);
   // Everything comes from GitHub: the binary, the commit, the time.
   std::string staging =
       run.cache.root() + "/github/" + run.config.github_repository + "/" + o.version;
   GithubInputs in = prepare_github_inputs(run, o.version, staging, true);
   std::string env_file = run.write_env_file(in.meta);
-  auto images = run.build_all(run.config.resolve(run.config.dockerfile_release), env_file, in.meta,
-                              in.args, in.fetcher);
+  auto images = run.build_all(dockerfile, env_file, in.meta, in.args, in.fetcher);
   run.publish(images, in.meta, "final");
   return 0;
 }
@@ -29,14 +30,15 @@ int run_reproduce(const ReleaseOptions& o) {
   if (o.version.empty()) throw InputError("reproduce needs --version (the release tag)");
   if (!o.output.empty()) throw InputError("reproduce does not push or write images: drop --output");
   ReleaseRun run(o);
+  std::string dockerfile = run.config.resolve(run.config.dockerfile_release);
+  run.check_inputs(dockerfile);
   // Nothing of the checkout's state is used: inputs are staged in a temporary directory.
   TempDir work("release-tool-reproduce");
   GithubInputs in = prepare_github_inputs(run, o.version, work.path() + "/assets", false);
   std::string env_file = work.path() + "/.env";
   write_file_atomic(env_file, fmt::format("VERSION={}\nCOMMITHASH={}\nBUILDTIME={}\n",
                                           in.meta.version, in.meta.commit, in.meta.buildtime()));
-  auto images = run.build_all(run.config.resolve(run.config.dockerfile_release), env_file, in.meta,
-                              in.args, in.fetcher);
+  auto images = run.build_all(dockerfile, env_file, in.meta, in.args, in.fetcher);
 
   bool all_match = true;
   std::vector<std::string> rows;

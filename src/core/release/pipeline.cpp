@@ -24,6 +24,17 @@ std::string utc(int64_t epoch, const char* format) {
   std::strftime(buf, sizeof buf, format, &tm);
   return buf;
 }
+
+// A file named on the command line or in images.json that is not there is bad
+// input (exit 2), as for assemble, not a failure while running.
+const std::string& existing_file(const std::string& path, std::string_view what) {
+  std::error_code ec;
+  auto st = fs::status(path, ec);
+  if (!fs::exists(st)) throw InputError(fmt::format("{} {}: no such file", what, path));
+  if (fs::is_directory(st))
+    throw InputError(fmt::format("{} {} is a directory, not a file", what, path));
+  return path;
+}
 } // namespace
 
 std::string BuildMetadata::buildtime() const {
@@ -34,12 +45,12 @@ std::string BuildMetadata::created() const {
 }
 
 ReleaseRun::ReleaseRun(const ReleaseOptions& o)
-    : options(o), config(load_images_config(o.configs.at(0))),
+    : options(o), config(load_images_config(existing_file(o.configs.at(0), "--config"))),
       rewrites(Rewrites::parse(o.registry_rewrites)), session(o.registry),
       cache(o.cache_dir.empty() ? layer::BlobStore::default_root() : o.cache_dir) {
   // Every flag and file is checked here, before anything is built or pushed.
   for (size_t i = 1; i < o.configs.size(); ++i)
-    apply_overlay(config, o.configs[i]);
+    apply_overlay(config, existing_file(o.configs[i], "--config"));
   selected = config.select(o.images);
   for (const auto& flag : o.build_arg_flags)
     if (auto kv = commands::parse_build_arg(flag)) extra_args.push_back(*kv);
@@ -53,6 +64,14 @@ ReleaseRun::ReleaseRun(const ReleaseOptions& o)
   for (const auto& spec : selected)
     for (const auto& t : spec.tags)
       expand_tag(t, o.version.empty() ? "v" : o.version, "0");
+}
+
+void ReleaseRun::check_inputs(const std::string& dockerfile) const {
+  existing_file(dockerfile, fmt::format("Dockerfile (from {})", config.path));
+  std::vector<std::string> targets;
+  for (const auto& spec : selected)
+    targets.push_back(spec.target);
+  build::check_dockerfile(dockerfile, targets);
 }
 
 std::string ReleaseRun::write_env_file(const BuildMetadata& meta) const {

@@ -35,6 +35,11 @@ struct ReleaseRun {
   commands::RegistrySession session;
   layer::BlobStore cache;
 
+  // Checks the Dockerfile before anything runs (the build command, the GitHub
+  // downloads): it is there, valid, with a stage for every selected image.
+  // Throws InputError (exit 2). (Contexts are not checked: the build command or
+  // the release assets may make them.)
+  void check_inputs(const std::string& dockerfile) const;
   // Writes BASE_DIR/.env (atomically) and returns its path.
   std::string write_env_file(const BuildMetadata& meta) const;
   // Builds every selected image from `dockerfile`, with the .env and the extra args.

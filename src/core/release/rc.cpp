@@ -16,6 +16,10 @@ int run_rc(const ReleaseOptions& o) {
   ReleaseRun run(o);
   const ImagesConfig& c = run.config;
 
+  // 0. The Dockerfile and contexts are checked before a possibly long build.
+  std::string dockerfile = c.resolve(c.dockerfile_rc);
+  run.check_inputs(dockerfile);
+
   // 1. Build the binary (output shown live), unless told it is already built.
   std::string workdir = c.resolve(c.binary.working_directory);
   if (!o.skip_build) {
@@ -51,7 +55,7 @@ int run_rc(const ReleaseOptions& o) {
   log::info("VERSION={} COMMITHASH={} BUILDTIME={}", meta.version, meta.commit, meta.buildtime());
 
   // 4. Assemble and publish.
-  auto images = run.build_all(c.resolve(c.dockerfile_rc), env_file, meta, {}, nullptr);
+  auto images = run.build_all(dockerfile, env_file, meta, {}, nullptr);
   run.publish(images, meta, "rc");
   return 0;
 }
