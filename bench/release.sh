@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Benchmark: `release-tool rc` for the four images of the example
+# (examples/lana-bank, the top-level images.json and dockerfiles/), against a
+# local registry behind the fault proxy (no faults: it logs every request and
+# its body bytes):
+#   cold      RUNS times, each with a fresh cache directory and a fresh registry
+#             (new storage), the stand-in bases pulled from a mirror registry;
+#   unchanged RUNS times, rerun with nothing changed (the cache and registry
+#             of the last cold run).
+# Prints medians (min, max) of the wall-clock time, the blob bytes uploaded and
+# the requests sent, against the targets: unchanged rerun < 0.3 s and 0 blob
+# bytes. PROFILE=1 adds where the time of one unchanged rerun goes: its -v
+# output with timestamps, and `strace -c -f`. See bench/README.md.
+#
+#   bench/release.sh                      # builds release-tool if RT_BIN is not set
+#   RUNS=5 PROFILE=1 bench/release.sh
+#
+# Environment: RUNS (3), RT_BIN (default: a Release build in build-bench/),
+# PROFILE (0), TMPDIR (where the scratch directory goes; removed at the end
+# unless RT_KEEP_TMP=1).
+# shellcheck source-path=SCRIPTDIR
+# shellcheck disable=SC2119 # the helpers take no script args
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+RUNS=${RUNS:-3}
+PROFILE=${PROFILE:-0}
+die() { echo "bench: $*" >&2; exit 1; }
+for tool in docker-registry skopeo jq curl gcc make git /usr/bin/python3; do
+  command -v "$tool" >/dev/null || die "$tool is missing (scripts/install-deps.sh installs it)"
+done
+((RUNS >= 1)) || die "RUNS must be at least 1"
+
+if [[ -z ${RT_BIN:-} ]]; then
+  echo "bench: building release-tool (Release) in build-bench/ ..." >&2
+  cmake -S "$REPO" -B "$REPO/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+  ninja -C "$REPO/build-bench" release-tool >/dev/null
+  RT_BIN=$REPO/build-bench/src/cli/release-tool
+fi
+[[ -x $RT_BIN ]] || die "RT_BIN=$RT_BIN is not executable"
+export RT_BIN RT_SOURCE_DIR=$REPO
+
+# The test support: servers, the scratch checkout of the release files, flags.
+# shellcheck source=../tests/support/lib.sh
+source "$REPO/tests/support/lib.sh"
+# shellcheck source=../tests/support/release_env.sh
+source "$REPO/tests/support/release_env.sh"
+rt_setup
+
+echo "bench: load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+release_checkout >/dev/null
+release_bases >/dev/null
+# The binary is built once, before timing: `make` is then a no-op in every run
+# (the build command still runs), so the figures are release-tool's own.
+make -s -C "$SRC/examples/lana-bank" target/lana-cli >/dev/null
+echo '{"rules": []}' >"$T/rules.json"
+V=0.42.0-rc.1
+
+# run_rc LABEL CACHE : one timed rc; appends "seconds blob_bytes requests writes"
+# to $T/LABEL.txt.
+run_rc() {
+  local label=$1 cache=$2 mark start end
+  mark=$(proxy_mark)
+  start=$(date +%s.%N)
+  "$RT_BIN" -q rc "${RFLAGS[@]}" --version "$V" --cache-dir "$cache" >"$T/out.txt" 2>"$T/err.txt" ||
+    { cat "$T/err.txt" >&2; die "rc failed ($label)"; }
+  end=$(date +%s.%N)
+  echo "$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f", b - a}') $(blob_bytes_since "$mark") \
+$(proxy_since "$mark" length) $(writes_since "$mark" | grep -c . || true)" >>"$T/$label.txt"
+}
+
+for ((i = 1; i <= RUNS; i++)); do
+  start_registry >/dev/null
+  start_fault_proxy "$T/rules.json" >/dev/null
+  release_flags "$SRC" "$PROXY"
+  CACHE=$T/cache-$i
+  run_rc cold "$CACHE"
+done
+for ((i = 1; i <= RUNS; i++)); do
+  run_rc unchanged "$CACHE"
+done
+
+# stats FILE COLUMN : "median (min–max)" of a column.
+stats() {
+  sort -g -k"$2","$2" "$1" | awk -v c="$2" '{v[NR] = $c} END {
+    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+    printf "%s (%s–%s)", m, v[1], v[NR] }'
+}
+echo
+echo "release-tool rc, the four example images, $RUNS runs each (median (min–max)):"
+printf '%-10s %-24s %-28s %-16s %s\n' "" "wall seconds" "blob bytes uploaded" "requests" "write requests"
+for label in cold unchanged; do
+  printf '%-10s %-24s %-28s %-16s %s\n' "$label" "$(stats "$T/$label.txt" 1)" \
+    "$(stats "$T/$label.txt" 2)" "$(stats "$T/$label.txt" 3)" "$(stats "$T/$label.txt" 4)"
+done
+MEDIAN=$(sort -g "$T/unchanged.txt" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
+BYTES=$(awk '{s += $2} END {print s}' "$T/unchanged.txt")
+echo
+echo "target: unchanged rerun < 0.3 s: $(awk -v m="$MEDIAN" 'BEGIN {print (m < 0.3) ? "met" : "NOT met"}') (median ${MEDIAN}s)"
+echo "target: unchanged rerun uploads 0 blob bytes: $([[ $BYTES == 0 ]] && echo met || echo "NOT met ($BYTES bytes)")"
+echo "bench: load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+if [[ $PROFILE == 1 ]]; then
+  echo
+  echo "== where one unchanged rerun spends its time (-v, timestamps from the start)"
+  "$RT_BIN" -v rc "${RFLAGS[@]}" --version "$V" --cache-dir "$CACHE" 2>&1 >/dev/null |
+    /usr/bin/python3 -c '
+import sys, time
+t0 = time.monotonic()
+for line in sys.stdin:
+    print(f"{time.monotonic() - t0:7.3f}  {line.rstrip()[:150]}")'
+  if command -v strace >/dev/null; then
+    echo
+    echo "== strace -c -f of one unchanged rerun (top 12 syscalls by time)"
+    strace -c -f -o "$T/strace.txt" "$RT_BIN" -q rc "${RFLAGS[@]}" --version "$V" --cache-dir "$CACHE" >/dev/null 2>&1
+    head -n 14 "$T/strace.txt"
+    echo
+    echo "== child processes of one unchanged rerun (strace -f -e trace=execve)"
+    strace -f -qq -e trace=execve -o "$T/exec.txt" "$RT_BIN" -q rc "${RFLAGS[@]}" --version "$V" --cache-dir "$CACHE" >/dev/null 2>&1
+    grep -o 'execve("[^"]*", \[[^]]*\]' "$T/exec.txt" | cut -c1-140
+  fi
+fi
