@@ -42,6 +42,8 @@ release_checkout() {
     mkdir -p "$dir/$(dirname "$f")"
     cp -a "$RT_SOURCE_DIR/$f" "$dir/$f"
   done
+  # The source may be read-only (a Nix store path: apps.tests of flake.nix).
+  chmod -R u+w "$dir"
   for f in "${RELEASE_PRODUCTS[@]}"; do rm -rf "${dir:?}/$f"; done
   cmp -s "$RT_SOURCE_DIR/images.json" "$dir/images.json" || fail "release_checkout: images.json not copied verbatim"
   diff -r "$RT_SOURCE_DIR/dockerfiles" "$dir/dockerfiles" >/dev/null || fail "release_checkout: dockerfiles/ not copied verbatim"
