@@ -35,6 +35,12 @@ std::vector<Challenge> challenges_of(const HttpResponse& response) {
   return out;
 }
 
+// For -v: which kind of credentials a request carried, never their value.
+std::string credentials_note(const std::string& authorization) {
+  if (authorization.empty()) return {};
+  return " (Authorization: " + authorization.substr(0, authorization.find(' ')) + " ***)";
+}
+
 bool expected_status(std::initializer_list<long> expected, long status) {
   return std::find(expected.begin(), expected.end(), status) != expected.end();
 }
@@ -98,13 +104,16 @@ TlsConfig Transport::tls_for(const std::string& host_port) {
 
 RegistryError Transport::explain(const RegistryError& e, std::string_view host_port) const {
   if (!e.tls_failure()) return e;
-  std::string advice =
-      listed_insecure(host_port)
-          ? std::string()
-          : fmt::format(
-                "; if the registry uses a private CA, pass --ca-cert FILE (or put it in "
-                "{}/{}/ca.crt); if it has no valid certificate, pass --insecure-registry {}",
-                options_.certs_dir, host_port, host_port);
+  // No advice for a host that may use plain HTTP and did not speak TLS: the
+  // caller falls back to http. A rejected certificate deserves it anywhere.
+  bool advise = !listed_insecure(host_port) &&
+                (!is_insecure(host_port) || e.curl_code() == CURLE_PEER_FAILED_VERIFICATION);
+  std::string advice;
+  if (advise)
+    advice =
+        fmt::format("; if the registry uses a private CA, pass --ca-cert FILE (or put it in "
+                    "{}/{}/ca.crt); if it has no valid certificate, pass --insecure-registry {}",
+                    options_.certs_dir, host_port, host_port);
   return RegistryError(
       fmt::format("TLS connection to {} failed: {}{}", host_port, e.what(), advice), 0, {}, false,
       {}, e.curl_code());
@@ -246,6 +255,7 @@ HttpResponse Transport::send(HttpRequest request, const Scopes& scopes,
       } catch (const RegistryError& e) {
         throw explain(e, host_port_of(request.url));
       }
+      log::debug("{}{}: HTTP {}", what, credentials_note(request.authorization), res.status);
       if (res.status == 401 && same_origin && round == 0 &&
           retry_unauthorized(res, request.authorization, wanted))
         continue;
@@ -272,6 +282,7 @@ std::unique_ptr<HttpStream> Transport::open(HttpRequest request, const Scopes& s
       } catch (const RegistryError& e) {
         throw explain(e, host_port_of(request.url));
       }
+      log::debug("{}{}: HTTP {}", what, credentials_note(request.authorization), stream->status());
       if (stream->status() >= 200 && stream->status() < 300) return stream;
       HttpResponse res{stream->status(), stream->headers(), stream->read_rest(), stream->url()};
       if (res.status == 401 && same_origin && round == 0 &&
