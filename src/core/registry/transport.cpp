@@ -220,12 +220,19 @@ bool Transport::retry_unauthorized(const HttpResponse& response, const std::stri
 
 void Transport::fail_unauthorized(std::string_view what, const HttpResponse& response) const {
   RegistryError e = RegistryError::from_response(what, response);
-  std::string hint =
-      credential_.anonymous()
-          ? fmt::format(" (no credentials for {} were found: log in with docker or podman, or "
-                        "set REGISTRY_AUTH_FILE or DOCKER_CONFIG)",
-                        host_)
-          : std::string();
+  std::string hint;
+  if (credential_.anonymous()) {
+    hint = fmt::format(" (no credentials for {} were found: log in with docker or podman, or "
+                       "set REGISTRY_AUTH_FILE or DOCKER_CONFIG)",
+                       host_);
+  } else {
+    // The token was issued, but without the access asked for (a pull-only user
+    // pushing): say so, rather than leave "authentication required" alone.
+    for (const auto& c : challenges_of(response))
+      if (c.scheme == "bearer" && c.param("error") == "insufficient_scope")
+        hint = fmt::format(" (insufficient_scope: the credentials for {} do not grant {})", host_,
+                           c.param("scope"));
+  }
   throw RegistryError(fmt::format("authentication required: {}{}", e.what(), hint), e.status(),
                       e.codes(), false);
 }
