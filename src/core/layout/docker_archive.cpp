@@ -1,0 +1,427 @@
+#include "layout/docker_archive.hpp"
+
+#include "layer/tar_entry.hpp"
+#include "layout/destination.hpp"
+#include "layout/gunzip.hpp"
+#include "oci/media_types.hpp"
+#include "registry/reference.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <cstring>
+#include <fmt/format.h>
+#include <functional>
+#include <map>
+#include <set>
+
+namespace rt::layout {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr int64_t kMaxJsonFile = 16 << 20; // manifest.json and configs are read whole
+constexpr int kMaxLinkHops = 16;
+
+std::string archive_error(archive* a) {
+  const char* s = archive_error_string(a);
+  return s ? s : "unknown error";
+}
+
+// ---- writing -----------------------------------------------------------------
+
+struct WriteDeleter {
+  void operator()(archive* a) const { archive_write_free(a); }
+};
+
+// A tar stream into a ByteSink, one member at a time. libarchive calls back
+// into C, so a sink's exception is parked and rethrown after the call.
+class TarWriter {
+public:
+  explicit TarWriter(ByteSink& out) : a_(archive_write_new()), out_(out) {
+    // pax only where ustar cannot say it (sizes over 8 GiB); Go's archive/tar,
+    // which docker load uses, reads both.
+    archive_write_set_format_pax_restricted(a_.get());
+    archive_write_set_bytes_per_block(a_.get(), 0);
+    check(archive_write_open(a_.get(), this, nullptr, on_write, nullptr), "tar");
+  }
+  void add(const std::string& name, int64_t size, ByteSource& data) {
+    std::unique_ptr<archive_entry, decltype(&archive_entry_free)> e(archive_entry_new(),
+                                                                    archive_entry_free);
+    archive_entry_set_pathname_utf8(e.get(), name.c_str());
+    archive_entry_set_filetype(e.get(), AE_IFREG);
+    archive_entry_set_perm(e.get(), 0644);
+    archive_entry_set_size(e.get(), size);
+    archive_entry_set_mtime(e.get(), 0, 0); // the archive's bytes depend on the image only
+    check(archive_write_header(a_.get(), e.get()), name);
+    std::vector<char> buf(1 << 17);
+    while (size_t n = data.read(buf.data(), buf.size()))
+      if (archive_write_data(a_.get(), buf.data(), n) < 0) check(ARCHIVE_FATAL, name);
+  }
+  void add(const std::string& name, const std::string& bytes) {
+    StringSource src(bytes);
+    add(name, static_cast<int64_t>(bytes.size()), src);
+  }
+  void close() { check(archive_write_close(a_.get()), "tar"); }
+
+private:
+  static la_ssize_t on_write(archive*, void* self, const void* buf, size_t len) {
+    auto* w = static_cast<TarWriter*>(self);
+    try {
+      w->out_.write(static_cast<const char*>(buf), len);
+      return static_cast<la_ssize_t>(len);
+    } catch (...) {
+      w->error_ = std::current_exception();
+      return -1;
+    }
+  }
+  void check(int rc, const std::string& what) {
+    if (error_) std::rethrow_exception(error_);
+    if (rc < ARCHIVE_OK) throw RuntimeError(fmt::format("{}: {}", what, archive_error(a_.get())));
+  }
+
+  std::unique_ptr<archive, WriteDeleter> a_;
+  ByteSink& out_;
+  std::exception_ptr error_;
+};
+
+std::string layer_extension(const std::string& media_type) {
+  if (media_type.ends_with("gzip")) return ".tar.gz";
+  if (media_type.ends_with("zstd")) return ".tar.zst";
+  if (media_type.ends_with(".tar")) return ".tar";
+  throw RuntimeError(fmt::format("a docker-archive cannot hold a layer of type '{}'", media_type));
+}
+
+// ---- reading -----------------------------------------------------------------
+
+struct ReadDeleter {
+  void operator()(archive* a) const { archive_read_free(a); }
+};
+
+using EntryFn = std::function<bool(const std::string& name, archive* a, archive_entry* e)>;
+
+// Calls `fn` for each entry in order until it returns false. Data `fn` does not
+// read is skipped (by seeking, when the archive is not compressed).
+void scan(const std::string& file, const EntryFn& fn) {
+  std::unique_ptr<archive, ReadDeleter> a(archive_read_new());
+  archive_read_support_filter_all(a.get()); // docker save | gzip > f.tar.gz
+  archive_read_support_format_tar(a.get());
+  if (archive_read_open_filename(a.get(), file.c_str(), 1 << 16) != ARCHIVE_OK)
+    throw RuntimeError(fmt::format("cannot read {}: {}", file, archive_error(a.get())));
+  archive_entry* e = nullptr;
+  for (;;) {
+    int rc = archive_read_next_header(a.get(), &e);
+    if (rc == ARCHIVE_EOF) return;
+    if (rc < ARCHIVE_WARN)
+      throw RuntimeError(fmt::format("{}: not a readable tar: {}", file, archive_error(a.get())));
+    const char* raw = archive_entry_pathname(e);
+    if (!raw) continue;
+    if (!fn(layer::clean_entry_path(raw), a.get(), e)) return;
+  }
+}
+
+// The data of the entry libarchive is positioned at.
+class EntrySource : public ByteSource {
+public:
+  EntrySource(archive* a, std::string what) : a_(a), what_(std::move(what)) {}
+  size_t read(char* buf, size_t len) override {
+    la_ssize_t n = archive_read_data(a_, buf, len);
+    if (n < 0) throw RuntimeError(fmt::format("{}: {}", what_, archive_error(a_)));
+    return static_cast<size_t>(n);
+  }
+
+private:
+  archive* a_;
+  std::string what_;
+};
+
+std::string read_entry(archive* a, archive_entry* e, const std::string& what) {
+  if (archive_entry_size(e) > kMaxJsonFile) throw RuntimeError(what + ": too large");
+  EntrySource src(a, what);
+  std::string out;
+  char buf[1 << 16];
+  while (size_t n = src.read(buf, sizeof buf))
+    out.append(buf, n);
+  return out;
+}
+
+struct Member {
+  enum class Type { file, symlink, hardlink, other } type = Type::other;
+  std::string link; // cleaned archive path of the target
+};
+
+// First pass: what the archive holds, and manifest.json.
+struct ArchiveIndex {
+  std::map<std::string, Member> members;
+  std::string manifest;
+};
+
+ArchiveIndex index_archive(const std::string& file) {
+  ArchiveIndex idx;
+  scan(file, [&](const std::string& name, archive* a, archive_entry* e) {
+    Member m;
+    if (const char* hard = archive_entry_hardlink(e)) {
+      m = {Member::Type::hardlink, layer::clean_entry_path(hard)};
+    } else if (archive_entry_filetype(e) == AE_IFLNK) {
+      // docker save links a layer shared with an earlier image: <id>/layer.tar ->
+      // ../<id2>/layer.tar
+      std::string target = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
+      std::string base = target.starts_with('/') ? "" : fs::path(name).parent_path().string();
+      m = {Member::Type::symlink, layer::clean_entry_path(base + "/" + target)};
+    } else if (archive_entry_filetype(e) == AE_IFREG) {
+      m.type = Member::Type::file;
+    }
+    idx.members[name] = m;
+    if (name == "manifest.json" && m.type == Member::Type::file)
+      idx.manifest = read_entry(a, e, file + ": manifest.json");
+    return true;
+  });
+  if (!idx.members.count("manifest.json"))
+    throw RuntimeError(fmt::format("{} is not a docker-archive (no manifest.json)", file));
+  return idx;
+}
+
+// Follows links to the regular file holding the data of `name`.
+std::string resolve(const ArchiveIndex& idx, const std::string& file, std::string name) {
+  for (int hop = 0; hop < kMaxLinkHops; ++hop) {
+    auto it = idx.members.find(layer::clean_entry_path(name));
+    if (it == idx.members.end())
+      throw RuntimeError(fmt::format("{}: manifest.json names {}, which is not there", file, name));
+    if (it->second.type == Member::Type::file) return it->first;
+    if (it->second.type == Member::Type::other)
+      throw RuntimeError(fmt::format("{}: {} is not a regular file", file, name));
+    name = it->second.link;
+  }
+  throw RuntimeError(fmt::format("{}: too many links from {}", file, name));
+}
+
+bool same_image_name(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  try {
+    return registry::Reference::parse(a).str() == registry::Reference::parse(b).str();
+  } catch (const Error&) {
+    return false; // a malformed RepoTags entry matches nothing
+  }
+}
+
+// The manifest.json entry to read: the only one, or the one named name_tag.
+json pick_entry(const json& manifest, const std::string& file, const std::string& name_tag) {
+  if (!manifest.is_array() || manifest.empty())
+    throw RuntimeError(fmt::format("{}: manifest.json lists no images", file));
+  std::vector<std::string> names;
+  for (const auto& entry : manifest) {
+    auto tags = entry.is_object() ? entry.value("RepoTags", json::array()) : json::array();
+    for (const auto& t : tags.is_array() ? tags : json::array()) {
+      if (!t.is_string()) continue;
+      if (!name_tag.empty() && same_image_name(t.get<std::string>(), name_tag)) return entry;
+      names.push_back(t.get<std::string>());
+    }
+  }
+  std::string listed = names.empty() ? "no names" : fmt::format("{}", fmt::join(names, ", "));
+  if (!name_tag.empty())
+    throw RuntimeError(
+        fmt::format("{}: no image named {} (names there: {})", file, name_tag, listed));
+  if (manifest.size() > 1)
+    throw RuntimeError(
+        fmt::format("{} holds {} images; name one as docker-archive:{}:NAME:TAG ({})", file,
+                    manifest.size(), file, listed));
+  return manifest.front();
+}
+
+std::vector<Digest> config_diff_ids(const std::string& config, const std::string& what) {
+  auto c = oci::parse_json(config, what);
+  std::vector<Digest> out;
+  try {
+    for (const auto& d : c.at("rootfs").at("diff_ids")) {
+      auto text = d.get<std::string>();
+      if (!Digest::valid(text)) throw RuntimeError(fmt::format("bad diff_id '{}'", text));
+      out.push_back(Digest::parse(text));
+    }
+  } catch (const std::exception& e) {
+    throw RuntimeError(fmt::format("{}: malformed config: {}", what, e.what()));
+  }
+  return out;
+}
+
+class HashSink : public ByteSink {
+public:
+  void write(const char* buf, size_t len) override { hash.update(buf, len); }
+  Sha256 hash;
+};
+
+class TeeSink : public ByteSink {
+public:
+  TeeSink(ByteSink& a, ByteSink& b) : a_(a), b_(b) {}
+  void write(const char* buf, size_t len) override {
+    a_.write(buf, len);
+    b_.write(buf, len);
+  }
+
+private:
+  ByteSink& a_;
+  ByteSink& b_;
+};
+
+struct Imported {
+  Digest digest;
+  int64_t size = 0;
+};
+
+// Third pass, per layer file: into the scratch store as a gzip blob, checked
+// against its diff_id. See the header for the two cases.
+Imported import_layer(ByteSource& src, const Digest& diff_id, const layer::BlobStore& scratch,
+                      const layer::GzipOptions& gzip, const std::string& what) {
+  // Peek at the first bytes to tell gzip from tar (a tar starts with a name).
+  std::vector<char> head(512);
+  size_t have = 0;
+  for (size_t n = 1; have < head.size() && n > 0; have += n)
+    n = src.read(head.data() + have, head.size() - have);
+  static const unsigned char zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
+  if (have >= 4 && std::memcmp(head.data(), zstd_magic, 4) == 0)
+    throw RuntimeError(what + ": zstd-compressed layers are not supported here");
+
+  bool gzipped = looks_gzipped(head.data(), have);
+  std::string key = fmt::format("{}-l{}-c{}", diff_id.hex, gzip.level, gzip.chunk_size);
+  if (auto rec = gzipped ? std::nullopt : scratch.get_record("docker-archive-gzip", key)) {
+    try {
+      auto j = json::parse(*rec);
+      Imported r{Digest::parse(j.at("digest").get<std::string>()), j.at("size").get<int64_t>()};
+      if (scratch.has(r.digest)) return r; // the rest of the entry is skipped
+    } catch (const std::exception&) {
+      // A damaged record is only a cache miss.
+    }
+  }
+
+  auto file = scratch.begin();
+  layer::HashingFileSink blob(*file);
+  HashSink diff;
+  auto pump = [&](ByteSink& a, ByteSink& b) {
+    TeeSink tee(a, b);
+    tee.write(head.data(), have);
+    copy_stream(src, tee);
+  };
+  if (gzipped) { // the bytes go in as they are; inflated only to check the diff_id
+    GunzipSink gunzip(diff, what);
+    pump(blob, gunzip);
+    gunzip.finish();
+  } else { // hashed as they are, then compressed into the blob
+    layer::ParallelGzipSink gz(blob, gzip);
+    pump(diff, gz);
+    gz.finish();
+  }
+  Digest got = diff.hash.finish();
+  if (got != diff_id)
+    throw RuntimeError(fmt::format("{}: content does not match the config's diff_id (got {}, "
+                                   "expected {})",
+                                   what, got.str(), diff_id.str()));
+  Imported r{blob.finish(), blob.size()};
+  scratch.commit(*file, r.digest);
+  if (!gzipped)
+    scratch.put_record("docker-archive-gzip", key,
+                       json{{"digest", r.digest.str()}, {"size", r.size}}.dump());
+  return r;
+}
+
+} // namespace
+
+void write_docker_archive(const oci::Image& image, const std::string& file,
+                          const std::string& name_tag) {
+  // Everything that can fail cheaply fails before the output is created.
+  auto listed = oci::manifest_layers(image.manifest, image.config, "image manifest");
+  if (listed.size() != image.layers.size())
+    throw RuntimeError("the image's manifest and its layers disagree");
+  std::string config_name = sha256_of(image.config).hex + ".json";
+  json layer_names = json::array();
+  for (const auto& l : image.layers)
+    layer_names.push_back(l->descriptor().digest.hex + layer_extension(l->descriptor().media_type));
+  json entry = {{"Config", config_name}, {"RepoTags", json::array()}, {"Layers", layer_names}};
+  json repositories;
+  if (!name_tag.empty()) {
+    auto [name, tag] = split_archive_name(name_tag);
+    entry["RepoTags"].push_back(name + ":" + tag);
+    // docker load ignores this file when manifest.json is there; older tools
+    // list names from it. The value is the top layer's file stem.
+    std::string top = image.layers.empty() ? sha256_of(image.config).hex
+                                           : image.layers.back()->descriptor().digest.hex;
+    repositories[name][tag] = top;
+  }
+
+  AtomicFile out(file);
+  TarWriter tar(out);
+  tar.add("manifest.json", json::array({entry}).dump());
+  if (!repositories.is_null()) tar.add("repositories", repositories.dump());
+  tar.add(config_name, image.config);
+  std::set<std::string> written;
+  for (size_t i = 0; i < image.layers.size(); ++i) {
+    const auto& l = *image.layers[i];
+    // A layer repeated in one image (two identical steps) is stored once.
+    if (!written.insert(layer_names[i].get<std::string>()).second) continue;
+    auto src = l.open(); // verifies size and digest at its end
+    tar.add(layer_names[i].get<std::string>(), l.descriptor().size, *src);
+  }
+  tar.close();
+  out.commit(0644);
+}
+
+oci::Image read_docker_archive(const std::string& file, const std::string& name_tag,
+                               const layer::BlobStore& scratch, const layer::GzipOptions& gzip) {
+  // Pass 1: the table of contents and manifest.json.
+  ArchiveIndex idx = index_archive(file);
+  json entry = pick_entry(oci::parse_json(idx.manifest, file + ": manifest.json"), file, name_tag);
+  std::string config_name;
+  std::vector<std::string> layer_files;
+  try {
+    config_name = resolve(idx, file, entry.at("Config").get<std::string>());
+    for (const auto& l : entry.at("Layers"))
+      layer_files.push_back(resolve(idx, file, l.get<std::string>()));
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& ex) {
+    throw RuntimeError(fmt::format("{}: malformed manifest.json: {}", file, ex.what()));
+  }
+
+  // Pass 2: the config (docker save puts it after the layers, so it has a pass
+  // of its own; on a plain tar, skipping is seeking).
+  std::string config;
+  scan(file, [&](const std::string& name, archive* a, archive_entry* e) {
+    if (name != config_name) return true;
+    config = read_entry(a, e, file + ": " + name);
+    return false;
+  });
+  std::vector<Digest> diff_ids = config_diff_ids(config, file + ": " + config_name);
+  if (diff_ids.size() != layer_files.size())
+    throw RuntimeError(fmt::format("{}: manifest.json lists {} layers but the config {} diff_ids",
+                                   file, layer_files.size(), diff_ids.size()));
+  std::map<std::string, Digest> wanted; // layer file → diff_id
+  for (size_t i = 0; i < layer_files.size(); ++i) {
+    const Digest& d = diff_ids[i];
+    auto [it, fresh] = wanted.emplace(layer_files[i], d);
+    if (!fresh && it->second != d)
+      throw RuntimeError(fmt::format("{}: {} is listed with two diff_ids", file, layer_files[i]));
+  }
+
+  // Pass 3: every layer file, in archive order, into the scratch store.
+  std::map<std::string, Imported> done;
+  scan(file, [&](const std::string& name, archive* a, archive_entry*) {
+    auto it = wanted.find(name);
+    if (it == wanted.end() || done.count(name)) return true;
+    EntrySource src(a, file + ": " + name);
+    done[name] = import_layer(src, it->second, scratch, gzip, file + ": " + name);
+    return done.size() < wanted.size();
+  });
+
+  std::vector<oci::LayerPtr> layers;
+  for (size_t i = 0; i < layer_files.size(); ++i) {
+    auto it = done.find(layer_files[i]);
+    if (it == done.end())
+      throw RuntimeError(fmt::format("{}: could not read {}", file, layer_files[i]));
+    oci::Descriptor d{std::string(oci::kOciLayerGzip), it->second.digest, it->second.size};
+    layers.push_back(
+        std::make_shared<oci::FileLayer>(d, wanted.at(layer_files[i]), scratch.path(d.digest)));
+  }
+  return oci::make_image(std::move(config), std::move(layers));
+}
+
+} // namespace rt::layout
