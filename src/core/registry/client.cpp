@@ -53,6 +53,22 @@ void check_claimed_digest(const HttpResponse& res, const Digest& computed, std::
                         0, {}, false);
 }
 
+// HEAD /v2/<repo>/blobs/<digest>: the blob's size (-1 if not given), nullopt on 404.
+std::optional<int64_t> head_blob(Transport& transport, const std::string& repo,
+                                 const Digest& digest, Retry retry) {
+  HttpRequest req;
+  req.method = "HEAD";
+  req.url = blob_path(checked_repo(repo), digest);
+  HttpResponse res = transport.send(req, pull_scope(repo), {200, 404}, retry);
+  if (res.status == 404) return std::nullopt;
+  auto length = res.headers.get("content-length");
+  try {
+    return length ? std::stoll(*length) : -1;
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
 } // namespace
 
 std::string manifest_accept() {
@@ -67,18 +83,7 @@ Client::Client(const std::string& registry, const Keychain& keychain, TransportO
           std::make_shared<Transport>(registry, keychain.resolve(registry), std::move(options))) {}
 
 std::optional<int64_t> Client::blob_exists(const std::string& repo, const Digest& digest) {
-  // HEAD /v2/<repo>/blobs/<digest>
-  HttpRequest req;
-  req.method = "HEAD";
-  req.url = blob_path(checked_repo(repo), digest);
-  HttpResponse res = transport_->send(req, pull_scope(repo), {200, 404});
-  if (res.status == 404) return std::nullopt;
-  auto length = res.headers.get("content-length");
-  try {
-    return length ? std::stoll(*length) : -1;
-  } catch (const std::exception&) {
-    return -1;
-  }
+  return head_blob(*transport_, repo, digest, Retry::yes);
 }
 
 bool Client::mount_blob(const std::string& repo, const Digest& digest,
@@ -118,8 +123,10 @@ void Client::upload_blob(const std::string& repo, const Digest& digest, int64_t 
   // The whole POST + PUT is the unit of retry: an upload session does not survive a
   // failed PUT everywhere, so each attempt starts a new one.
   with_retries(transport_->options().retry, [&](int attempt) {
-    // HEAD: a failed attempt may have landed after all (the 201 got lost).
-    if (attempt > 0 && blob_exists(repo, digest)) return;
+    // HEAD: a failed attempt may have landed after all (the 201 got lost). Not
+    // retried on its own: this loop is the retry, and nested retries multiply
+    // (a registry that went away mid-push took 21 attempts and 80 s to report).
+    if (attempt > 0 && head_blob(*transport_, repo, digest, Retry::no)) return;
 
     // POST /v2/<repo>/blobs/uploads/ → 202 with the session's Location.
     HttpRequest start;
