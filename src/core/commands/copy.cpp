@@ -1,14 +1,37 @@
 #include "commands/copy.hpp"
 
 #include "commands/assemble.hpp"
+#include "util/error.hpp"
 #include "util/log.hpp"
 
+#include <filesystem>
+#include <fmt/format.h>
+
 namespace rt::commands {
+
+namespace {
+
+// A source on disk that is not there is bad input (exit 2), as a missing
+// Dockerfile or context is for assemble, not a failure while running.
+void require_source(const layout::Destination& src) {
+  if (src.kind == layout::Destination::Kind::docker) return;
+  bool directory = src.kind == layout::Destination::Kind::oci;
+  std::error_code ec;
+  auto st = std::filesystem::status(src.path, ec);
+  if (!std::filesystem::exists(st))
+    throw InputError(fmt::format("source {}: no such file or directory", src.path));
+  if (directory != std::filesystem::is_directory(st))
+    throw InputError(fmt::format("source {} is {}", src.path,
+                                 directory ? "not a directory" : "a directory, not a file"));
+}
+
+} // namespace
 
 Digest copy(const CopyOptions& o) {
   // Both ends are checked before anything is read or written.
   layout::Destination src = parse_output(o.source);
   layout::Destination dest = parse_output(o.destination);
+  require_source(src);
   oci::Platform platform = oci::Platform::parse(o.platform);
   layer::BlobStore cache(o.cache_dir.empty() ? layer::BlobStore::default_root() : o.cache_dir);
   RegistrySession session(o.registry);
