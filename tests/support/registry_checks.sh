@@ -47,10 +47,10 @@ verify_pushed() {
 last_line() { tail -n 1 <<<"$1"; }
 
 # proxy_log [JQ_CONDITION] : one line per request the proxy saw (only those for
-# which the condition holds, evaluated with the path's %3A decoded):
+# which the condition holds, evaluated with the path's %3A and %2F decoded):
 # "METHOD PATH STATUS BODY_BYTES", the upload's _state left out of the path.
 proxy_log() {
-  jq -r "(.path |= gsub(\"%3A\"; \":\")) | select(${1:-true})
+  jq -r "(.path |= (gsub(\"%3A\"; \":\") | gsub(\"%2F\"; \"/\"))) | select(${1:-true})
     | \"\\(.method) \\(.path | sub(\"_state=[^&]*&?\"; \"\")) \\(.status) \\(.body_bytes)\"" "$PROXY_LOG"
 }
 
