@@ -6,7 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   # build
-  cmake ninja-build g++ make pkg-config git ca-certificates
+  cmake ninja-build g++ make faketime buildah pkg-config git ca-certificates
   libcurl4-openssl-dev libssl-dev libarchive-dev nlohmann-json3-dev
   libcli11-dev libfmt-dev catch2 libdeflate-dev clang-format
   # static test binaries (make_static_binary) need the static libc
