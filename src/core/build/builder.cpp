@@ -145,9 +145,8 @@ std::string BuildRun::rfc3339_epoch() const {
 }
 
 void BuildRun::add_history(Stage& s, const Instruction& ins, bool empty_layer) const {
-  nlohmann::json h = {{"created", rfc3339_epoch()},
-                      {"created_by", ins.original},
-                      {"comment", "release-tool"}};
+  nlohmann::json h = {
+      {"created", rfc3339_epoch()}, {"created_by", ins.original}, {"comment", "release-tool"}};
   if (empty_layer) h["empty_layer"] = true;
   s.config["history"].push_back(h);
 }
@@ -266,7 +265,8 @@ void start_stage(BuildRun& run, Stage& s) {
   auto& c = s.config["config"];
   bool has_path = false;
   if (c.contains("Env"))
-    for (const auto& e : c["Env"]) has_path |= e.get<std::string>().rfind("PATH=", 0) == 0;
+    for (const auto& e : c["Env"])
+      has_path |= e.get<std::string>().rfind("PATH=", 0) == 0;
   if (!has_path) c["Env"].push_back(kDefaultPath);
 }
 
@@ -279,9 +279,12 @@ void BuildRun::build_stage(Stage& s) {
   start_stage(*this, s);
   for (const Instruction* ins : s.body) {
     log::debug("[stage {}] {}", s.index, ins->original);
-    if (ins->keyword == "COPY" || ins->keyword == "ADD") dispatch_copy(*this, s, *ins);
-    else if (ins->keyword == "WORKDIR") dispatch_workdir(*this, s, *ins);
-    else dispatch_config_instruction(*this, s, *ins);
+    if (ins->keyword == "COPY" || ins->keyword == "ADD")
+      dispatch_copy(*this, s, *ins);
+    else if (ins->keyword == "WORKDIR")
+      dispatch_workdir(*this, s, *ins);
+    else
+      dispatch_config_instruction(*this, s, *ins);
   }
   s.built = true;
   s.building = false;
@@ -301,11 +304,13 @@ void check_dockerfile(const std::string& dockerfile, const std::vector<std::stri
 }
 
 BuildResult build_image(const BuildOptions& options) {
-  dockerfile::Dockerfile parsed = dockerfile::parse(read_file(options.dockerfile), options.dockerfile);
+  dockerfile::Dockerfile parsed =
+      dockerfile::parse(read_file(options.dockerfile), options.dockerfile);
   TempDir workspace("release-tool-build");
   BuildRun run{options, std::move(parsed), BuildContext(options.context_dir),
                layer::BlobStore(options.store_root), workspace.path()};
-  for (const auto& [k, v] : options.build_args) run.build_args[k] = v;
+  for (const auto& [k, v] : options.build_args)
+    run.build_args[k] = v;
 
   // Global ARGs (before the first FROM) are visible to FROM lines only.
   add_platform_args(run.global_args, options.platform);
@@ -319,9 +324,9 @@ BuildResult build_image(const BuildOptions& options) {
       s->name = names[s->index];
       current = run.stages.emplace_back(std::move(s)).get();
     } else if (!current) {
-      for (const auto& kv : dockerfile::parse_key_values(ins, run.global_args, run.file.escape,
-                                                         run.file.path,
-                                                         dockerfile::KeyValueForm::arg)) {
+      for (const auto& kv :
+           dockerfile::parse_key_values(ins, run.global_args, run.file.escape, run.file.path,
+                                        dockerfile::KeyValueForm::arg)) {
         auto over = run.build_args.find(kv.key);
         if (over != run.build_args.end()) {
           run.global_args[kv.key] = over->second;
@@ -339,14 +344,15 @@ BuildResult build_image(const BuildOptions& options) {
   if (!options.target.empty()) {
     target = run.find_stage(options.target);
     if (!target)
-      throw InputError(fmt::format("{}: target stage '{}' not found", options.dockerfile,
-                                   options.target));
+      throw InputError(
+          fmt::format("{}: target stage '{}' not found", options.dockerfile, options.target));
   }
   run.build_stage(*target);
 
   BuildResult result;
   target->config["created"] = run.rfc3339_epoch();
-  for (const auto& [k, v] : options.labels) target->config["config"]["Labels"][k] = v;
+  for (const auto& [k, v] : options.labels)
+    target->config["config"]["Labels"][k] = v;
   std::map<std::string, std::string> annotations = options.annotations;
   if (!target->base_name.empty()) {
     // As BuildKit does: name the base so scanners and `reproduce` can find it.

@@ -19,21 +19,20 @@ using ImageResolver = std::function<oci::Image(const std::string& ref, const oci
 
 // Fetches ADD <url> into `dest_file`, checking `checksum` when given; returns
 // the file name to use in the image (from the URL or the server).
-using UrlFetcher = std::function<std::string(const std::string& url,
-                                             const std::optional<Digest>& checksum,
-                                             const std::string& dest_file)>;
+using UrlFetcher = std::function<std::string(
+    const std::string& url, const std::optional<Digest>& checksum, const std::string& dest_file)>;
 
 struct BuildOptions {
-  std::string dockerfile;  // path to the Dockerfile
+  std::string dockerfile; // path to the Dockerfile
   std::string context_dir;
-  std::string target;      // stage name; empty: the last stage
+  std::string target;                                          // stage name; empty: the last stage
   std::vector<std::pair<std::string, std::string>> build_args; // later ones win
-  oci::Platform platform;  // target platform
+  oci::Platform platform;                                      // target platform
   // --build-context NAME=oci-layout://DIR[:TAG] | docker-image://REF
   std::map<std::string, std::string> named_contexts;
   int64_t source_date_epoch = 0; // every mtime and `created`
   layer::GzipOptions gzip;
-  std::string store_root;  // blob store / cache directory
+  std::string store_root; // blob store / cache directory
   // Added to the final image, like `docker build --label` and `--annotation`.
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;

@@ -51,7 +51,8 @@ CopyFlags read_flags(BuildRun& run, Stage& s, const Instruction& ins) {
     } else if (name == "chown") {
       f.owner = resolve_owner(run, s, ins, value);
     } else if (name == "chmod") {
-      if (value.empty() || value.size() > 4 || value.find_first_not_of("01234567") != std::string::npos)
+      if (value.empty() || value.size() > 4 ||
+          value.find_first_not_of("01234567") != std::string::npos)
         run.fail(ins, fmt::format("--chmod={}: expected an octal mode such as 0755", value));
       f.chmod = static_cast<uint32_t>(std::stoul(value, nullptr, 8));
     } else if (name == "unpack") {
@@ -98,9 +99,12 @@ void plan_context_source(BuildRun& run, const Instruction& ins, bool is_add,
     run.fail(ins, e.what());
   }
   auto normalise = [](TarEntry e) {
-    if (e.type == EntryType::file) e.mode = (e.mode & 0111) ? 0755 : 0644;
-    else if (e.type == EntryType::directory) e.mode = 0755;
-    else if (e.type == EntryType::symlink) e.mode = 0777;
+    if (e.type == EntryType::file)
+      e.mode = (e.mode & 0111) ? 0755 : 0644;
+    else if (e.type == EntryType::directory)
+      e.mode = 0755;
+    else if (e.type == EntryType::symlink)
+      e.mode = 0777;
     e.uid = e.gid = 0;
     return e;
   };
@@ -130,7 +134,8 @@ void plan_stage_source(BuildRun& run, const Instruction& ins, StageFs& fs, const
     std::string r = fs.resolve(clean, true);
     if (fs.find(r)) matches.push_back(clean);
   }
-  if (matches.empty()) run.fail(ins, fmt::format("{}: no such file or directory in --from source", src));
+  if (matches.empty())
+    run.fail(ins, fmt::format("{}: no such file or directory in --from source", src));
   for (const auto& m : matches) {
     std::string r = fs.resolve(m, true);
     auto top = *fs.find(r);
@@ -155,7 +160,8 @@ void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
                     : dockerfile::expand_words(ins.rest, run.vars(s), run.file.escape,
                                                run.file.path, ins.line);
   if (ins.json_form)
-    for (auto& a : args) a = run.word(s, ins, a);
+    for (auto& a : args)
+      a = run.word(s, ins, a);
   if (args.size() < 2) run.fail(ins, ins.keyword + " needs at least one source and a destination");
   std::string dest = args.back();
   args.pop_back();
@@ -205,7 +211,8 @@ void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
       continue;
     }
     try {
-      for (auto& m : run.context.match(a)) expanded.push_back(m);
+      for (auto& m : run.context.match(a))
+        expanded.push_back(m);
     } catch (const InputError& e) {
       run.fail(ins, e.what());
     }
@@ -220,8 +227,10 @@ void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
 
   std::vector<Planned> planned;
   for (const auto& m : expanded) {
-    if (from_fs) plan_stage_source(run, ins, *from_fs, m, dest_is_dir, planned);
-    else plan_context_source(run, ins, is_add, m, dest_is_dir, planned);
+    if (from_fs)
+      plan_stage_source(run, ins, *from_fs, m, dest_is_dir, planned);
+    else
+      plan_context_source(run, ins, is_add, m, dest_is_dir, planned);
   }
   for (const auto& url : urls) {
     if (!run.options.fetch_url) run.fail(ins, "ADD <url> is not available in this command");
@@ -234,7 +243,8 @@ void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
       continue;
     }
     // Docker gives a file fetched from a URL mode 0600.
-    TarEntry e{"", EntryType::file, 0600, 0, 0, 0, static_cast<int64_t>(fs::file_size(file)), "", file};
+    TarEntry e{"",  EntryType::file, 0600, 0, 0, 0, static_cast<int64_t>(fs::file_size(file)), "",
+               file};
     planned.push_back({dest_is_dir ? name : "", e, false});
   }
 
@@ -249,7 +259,7 @@ void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
   };
   // Parents of the destination: existing ones keep their metadata; missing ones are created.
   size_t last_slash = dest_resolved.rfind('/');
-  std::string root = dest_is_dir                          ? dest_resolved
+  std::string root = dest_is_dir                       ? dest_resolved
                      : last_slash == std::string::npos ? std::string()
                                                        : dest_resolved.substr(0, last_slash);
   for (size_t i = 0; i <= root.size() && !root.empty();) {
@@ -265,12 +275,15 @@ void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
     i = j + 1;
   }
   std::set<std::string> emitted;
-  for (const auto& e : entries) emitted.insert(e.path);
+  for (const auto& e : entries)
+    emitted.insert(e.path);
   for (auto& p : planned) {
     TarEntry e = p.entry;
     std::string base = dest_is_dir ? root : dest_resolved;
-    if (!dest_is_dir && p.rel.empty()) e.path = dest_resolved;
-    else e.path = p.rel.empty() ? base : (base.empty() ? p.rel : base + "/" + p.rel);
+    if (!dest_is_dir && p.rel.empty())
+      e.path = dest_resolved;
+    else
+      e.path = p.rel.empty() ? base : (base.empty() ? p.rel : base + "/" + p.rel);
     if (e.path.empty()) continue; // the root directory itself is not an entry
     if (e.type == EntryType::hardlink && !p.from_context) {
       // Hardlinks inside an extracted archive point within the destination.

@@ -15,7 +15,9 @@ using nlohmann::json;
 
 namespace {
 
-json& cfg(Stage& s) { return s.config["config"]; }
+json& cfg(Stage& s) {
+  return s.config["config"];
+}
 
 void set_env(Stage& s, const std::string& key, const std::string& value) {
   json& env = cfg(s)["Env"];
@@ -42,9 +44,8 @@ json command_of(Stage& s, const Instruction& ins) {
 int64_t parse_duration(const BuildRun& run, const Instruction& ins, const std::string& flag,
                        const std::string& text) {
   static const std::regex part("([0-9]+(?:\\.[0-9]*)?)(ns|us|µs|ms|s|m|h)");
-  static const std::map<std::string, double> unit = {{"ns", 1},   {"us", 1e3}, {"µs", 1e3},
-                                                     {"ms", 1e6}, {"s", 1e9},  {"m", 60e9},
-                                                     {"h", 3600e9}};
+  static const std::map<std::string, double> unit = {
+      {"ns", 1}, {"us", 1e3}, {"µs", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
   if (text == "0") return 0;
   double total = 0;
   auto it = std::sregex_iterator(text.begin(), text.end(), part);
@@ -62,7 +63,8 @@ int64_t parse_duration(const BuildRun& run, const Instruction& ins, const std::s
 void do_healthcheck(BuildRun& run, Stage& s, const Instruction& ins) {
   std::string rest = ins.rest;
   std::string head = rest.substr(0, rest.find_first_of(" \t"));
-  for (auto& c : head) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (auto& c : head)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   json hc = json::object();
   if (head == "NONE") {
     if (!ins.flags.empty()) run.fail(ins, "HEALTHCHECK NONE takes no flags");
@@ -70,7 +72,8 @@ void do_healthcheck(BuildRun& run, Stage& s, const Instruction& ins) {
   } else if (head == "CMD") {
     if (ins.json_form) {
       hc["Test"] = json::array({"CMD"});
-      for (const auto& a : ins.json_args) hc["Test"].push_back(a);
+      for (const auto& a : ins.json_args)
+        hc["Test"].push_back(a);
     } else {
       std::string cmd = rest.substr(3);
       cmd.erase(0, cmd.find_first_not_of(" \t"));
@@ -103,11 +106,12 @@ void do_healthcheck(BuildRun& run, Stage& s, const Instruction& ins) {
 
 void do_expose(BuildRun& run, Stage& s, const Instruction& ins) {
   static const std::regex port_re("([0-9]+)(?:-([0-9]+))?(?:/(tcp|udp|sctp))?");
-  for (const auto& w : dockerfile::expand_words(ins.rest, run.vars(s), run.file.escape,
-                                                run.file.path, ins.line)) {
+  for (const auto& w :
+       dockerfile::expand_words(ins.rest, run.vars(s), run.file.escape, run.file.path, ins.line)) {
     std::smatch m;
     std::string lw = w;
-    for (auto& c : lw) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : lw)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (!std::regex_match(lw, m, port_re))
       run.fail(ins, fmt::format("EXPOSE: '{}' is not a port (e.g. 80, 8080/tcp, 53/udp)", w));
     unsigned long lo = std::stoul(m[1]), hi = m[2].matched ? std::stoul(m[2]) : lo;
@@ -133,9 +137,8 @@ void dispatch_config_instruction(BuildRun& run, Stage& s, const Instruction& ins
   const std::string& k = ins.keyword;
   bool empty_layer = true;
   if (k == "ARG") {
-    for (const auto& kv : dockerfile::parse_key_values(ins, run.vars(s), run.file.escape,
-                                                       run.file.path,
-                                                       dockerfile::KeyValueForm::arg)) {
+    for (const auto& kv : dockerfile::parse_key_values(
+             ins, run.vars(s), run.file.escape, run.file.path, dockerfile::KeyValueForm::arg)) {
       auto over = run.build_args.find(kv.key);
       auto global = run.global_args.find(kv.key);
       if (over != run.build_args.end()) {
@@ -148,14 +151,14 @@ void dispatch_config_instruction(BuildRun& run, Stage& s, const Instruction& ins
       }
     }
   } else if (k == "ENV") {
-    for (const auto& kv : dockerfile::parse_key_values(ins, run.vars(s), run.file.escape,
-                                                       run.file.path,
-                                                       dockerfile::KeyValueForm::env_or_label))
+    for (const auto& kv :
+         dockerfile::parse_key_values(ins, run.vars(s), run.file.escape, run.file.path,
+                                      dockerfile::KeyValueForm::env_or_label))
       set_env(s, kv.key, kv.value);
   } else if (k == "LABEL") {
-    for (const auto& kv : dockerfile::parse_key_values(ins, run.vars(s), run.file.escape,
-                                                       run.file.path,
-                                                       dockerfile::KeyValueForm::env_or_label))
+    for (const auto& kv :
+         dockerfile::parse_key_values(ins, run.vars(s), run.file.escape, run.file.path,
+                                      dockerfile::KeyValueForm::env_or_label))
       cfg(s)["Labels"][kv.key] = kv.value;
   } else if (k == "USER") {
     std::string user = run.word(s, ins, ins.rest);
@@ -219,7 +222,7 @@ std::pair<uint32_t, uint32_t> resolve_owner(BuildRun& run, Stage& s, const Instr
   } else if (!numeric(user)) {
     gid = s.fs->primary_group(*uid); // a name without group: its primary group
   }
-  return {*uid, gid ? *gid : *uid};   // a bare uid: the same number as gid (Docker's rule)
+  return {*uid, gid ? *gid : *uid}; // a bare uid: the same number as gid (Docker's rule)
 }
 
 void dispatch_workdir(BuildRun& run, Stage& s, const Instruction& ins) {
@@ -247,9 +250,9 @@ void dispatch_workdir(BuildRun& run, Stage& s, const Instruction& ins) {
       auto existing = s.fs->find(prefix);
       if (existing && existing->type != EntryType::directory)
         run.fail(ins, fmt::format("WORKDIR: /{} exists and is not a directory", prefix));
-      layer::TarEntry e = existing ? *existing
-                                   : layer::TarEntry{prefix, EntryType::directory, 0755,
-                                                     owner.first, owner.second};
+      layer::TarEntry e =
+          existing ? *existing
+                   : layer::TarEntry{prefix, EntryType::directory, 0755, owner.first, owner.second};
       e.mtime = run.options.source_date_epoch;
       entries.push_back(e);
       i = j + 1;

@@ -9,25 +9,25 @@
 #include "layer/blob_store.hpp"
 
 #include <memory>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 namespace rt::build {
 
 struct Stage {
   size_t index = 0;
-  std::string name;                  // lower-cased AS name, "" if none
+  std::string name; // lower-cased AS name, "" if none
   const dockerfile::Instruction* from = nullptr;
   std::vector<const dockerfile::Instruction*> body;
   // Filled when built:
   bool built = false;
   bool building = false;
   oci::Platform platform;
-  nlohmann::json config;             // the whole image config
+  nlohmann::json config; // the whole image config
   std::vector<oci::LayerPtr> layers;
   std::unique_ptr<StageFs> fs;
-  dockerfile::VarMap args;           // ARG values in scope
-  bool cmd_set = false;              // CMD given in this stage (ENTRYPOINT keeps it)
+  dockerfile::VarMap args; // ARG values in scope
+  bool cmd_set = false;    // CMD given in this stage (ENTRYPOINT keeps it)
   std::string base_name, base_digest;
 };
 
@@ -37,8 +37,8 @@ struct BuildRun {
   dockerfile::Dockerfile file;
   BuildContext context;
   layer::BlobStore store;
-  std::string workspace;             // temporary, removed after the build
-  dockerfile::VarMap global_args;    // after build-arg overrides, for FROM lines
+  std::string workspace;          // temporary, removed after the build
+  dockerfile::VarMap global_args; // after build-arg overrides, for FROM lines
   std::map<std::string, std::string> build_args;
   std::set<std::string> consumed_args;
   std::vector<std::unique_ptr<Stage>> stages;
@@ -65,8 +65,7 @@ void dispatch_workdir(BuildRun& run, Stage& s, const dockerfile::Instruction& in
 oci::Image resolve_base(BuildRun& run, const std::string& ref, const oci::Platform& platform,
                         const dockerfile::Instruction& at);
 // Resolves "user[:group]" (names via the stage's /etc/passwd and /etc/group).
-std::pair<uint32_t, uint32_t> resolve_owner(BuildRun& run, Stage& s,
-                                            const dockerfile::Instruction& ins,
-                                            const std::string& spec);
+std::pair<uint32_t, uint32_t>
+resolve_owner(BuildRun& run, Stage& s, const dockerfile::Instruction& ins, const std::string& spec);
 
 } // namespace rt::build
