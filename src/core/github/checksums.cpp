@@ -2,28 +2,15 @@
 
 #include "util/error.hpp"
 
+#include "util/strings.hpp"
 #include <algorithm>
 #include <cctype>
+
 #include <fmt/format.h>
 
 namespace rt::github {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-    s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-    s.remove_suffix(1);
-  return s;
-}
 
 bool is_hex64(std::string_view s) {
   return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
@@ -47,14 +34,14 @@ std::vector<ChecksumEntry> parse_checksums(std::string_view text) {
       if (close == std::string_view::npos || close < 8) continue;
       std::string_view hex = trim(line.substr(close + 4));
       if (!is_hex64(hex)) continue;
-      out.push_back({std::string(line.substr(8, close - 8)), Digest{lower(hex)}});
+      out.push_back({std::string(line.substr(8, close - 8)), Digest{ascii_lower(hex)}});
       continue;
     }
     std::string_view hex = line.substr(0, 64);
     if (!is_hex64(hex)) continue;
     std::string_view rest = line.substr(64);
     if (rest.empty()) {
-      out.push_back({"", Digest{lower(hex)}});
+      out.push_back({"", Digest{ascii_lower(hex)}});
       continue;
     }
     if (rest.front() != ' ' && rest.front() != '\t') continue;
@@ -62,7 +49,7 @@ std::vector<ChecksumEntry> parse_checksums(std::string_view text) {
     rest.remove_prefix(1);
     if (!rest.empty() && (rest.front() == ' ' || rest.front() == '*')) rest.remove_prefix(1);
     if (rest.empty()) continue;
-    out.push_back({std::string(rest), Digest{lower(hex)}});
+    out.push_back({std::string(rest), Digest{ascii_lower(hex)}});
   }
   return out;
 }
@@ -99,8 +86,8 @@ std::optional<Digest> find_checksum(const std::vector<ChecksumEntry>& entries,
 }
 
 ChecksumFileKind checksum_file_kind(std::string_view file_name, std::string_view asset_name) {
-  std::string n = lower(file_name);
-  std::string a = lower(asset_name);
+  std::string n = ascii_lower(file_name);
+  std::string a = ascii_lower(asset_name);
   if (n == a) return ChecksumFileKind::none;
   if (n == a + ".sha256" || n == a + ".sha256sum") return ChecksumFileKind::single;
   if (n == "sha256sums" || n == "sha256sums.txt" ||

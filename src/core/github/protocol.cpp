@@ -3,9 +3,11 @@
 #include "registry/retry.hpp"
 #include "util/error.hpp"
 
+#include "util/strings.hpp"
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -14,21 +16,6 @@ namespace rt::github {
 namespace {
 
 using nlohmann::json;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-    s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-    s.remove_suffix(1);
-  return s;
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -61,7 +48,7 @@ SplitUrl split_url(std::string_view url) {
   SplitUrl out;
   size_t sep = url.find("://");
   if (sep == std::string_view::npos) return out;
-  out.scheme = lower(url.substr(0, sep));
+  out.scheme = ascii_lower(url.substr(0, sep));
   std::string_view rest = url.substr(sep + 3);
   size_t end = rest.find_first_of("?#");
   if (end != std::string_view::npos) rest = rest.substr(0, end);
@@ -72,7 +59,7 @@ SplitUrl split_url(std::string_view url) {
   size_t colon = authority.rfind(':');
   if (colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos)
     authority = authority.substr(0, colon);
-  out.host = lower(authority);
+  out.host = ascii_lower(authority);
   out.path = slash == std::string_view::npos ? "" : std::string(rest.substr(slash));
   return out;
 }
@@ -321,7 +308,7 @@ std::optional<RateLimitWait> rate_limit_wait(long status, const registry::Header
   }
   // Secondary rate limits may come without either header; GitHub's advice is then
   // to wait at least a minute.
-  if (status == 429 || lower(error_message(body)).find("rate limit") != std::string::npos)
+  if (status == 429 || ascii_lower(error_message(body)).find("rate limit") != std::string::npos)
     return wait_for(60);
   return std::nullopt;
 }

@@ -4,33 +4,19 @@
 #include "util/error.hpp"
 #include "util/log.hpp"
 
+#include "util/strings.hpp"
 #include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <curl/curl.h>
 #include <exception>
+
 #include <fmt/format.h>
 #include <mutex>
 
 namespace rt::registry {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
-}
 
 void global_init() {
   static std::once_flag once;
@@ -279,18 +265,18 @@ bool may_send_auth(const HttpRequest& r, const std::string& url) {
 } // namespace
 
 void Headers::add(std::string_view name, std::string_view value) {
-  entries_.emplace_back(lower(name), std::string(value));
+  entries_.emplace_back(ascii_lower(name), std::string(value));
 }
 
 std::optional<std::string> Headers::get(std::string_view name) const {
-  std::string key = lower(name);
+  std::string key = ascii_lower(name);
   for (const auto& [n, v] : entries_)
     if (n == key) return v;
   return std::nullopt;
 }
 
 std::vector<std::string> Headers::get_all(std::string_view name) const {
-  std::string key = lower(name);
+  std::string key = ascii_lower(name);
   std::vector<std::string> out;
   for (const auto& [n, v] : entries_)
     if (n == key) out.push_back(v);

@@ -2,29 +2,15 @@
 
 #include "registry/error.hpp"
 
+#include "util/strings.hpp"
 #include <cctype>
 #include <curl/curl.h>
+
 #include <fmt/format.h>
 
 namespace rt::registry {
 
-namespace {
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
-}
-} // namespace
+namespace {} // namespace
 
 namespace {
 struct Url {
@@ -43,9 +29,9 @@ struct Url {
 std::string url_origin(std::string_view url) {
   Url u;
   if (curl_url_set(u.u, CURLUPART_URL, std::string(url).c_str(), 0) != CURLUE_OK) return {};
-  std::string host = lower(u.get(CURLUPART_HOST));
+  std::string host = ascii_lower(u.get(CURLUPART_HOST));
   std::string port = u.get(CURLUPART_PORT, CURLU_DEFAULT_PORT);
-  return lower(u.get(CURLUPART_SCHEME)) + "://" + host + ":" + port;
+  return ascii_lower(u.get(CURLUPART_SCHEME)) + "://" + host + ":" + port;
 }
 
 std::string resolve_url(std::string_view base, std::string_view location) {
@@ -56,7 +42,7 @@ std::string resolve_url(std::string_view base, std::string_view location) {
     throw RegistryError(fmt::format("cannot resolve the location {} against {}",
                                     url_for_message(loc), url_for_message(base)),
                         0, {}, false);
-  std::string scheme = lower(u.get(CURLUPART_SCHEME));
+  std::string scheme = ascii_lower(u.get(CURLUPART_SCHEME));
   if (scheme != "http" && scheme != "https")
     throw RegistryError(fmt::format("refusing to follow a location to a {} URL", scheme), 0, {},
                         false);
@@ -93,8 +79,8 @@ std::optional<std::string> link_next(std::string_view header) {
     if (close == std::string_view::npos) return std::nullopt;
     std::string_view target = header.substr(pos + 1, close - pos - 1);
     size_t end = header.find('<', close);
-    std::string params =
-        lower(header.substr(close + 1, end == std::string_view::npos ? end : end - close - 1));
+    std::string params = ascii_lower(
+        header.substr(close + 1, end == std::string_view::npos ? end : end - close - 1));
     if (params.find("rel=\"next\"") != std::string::npos ||
         params.find("rel=next") != std::string::npos)
       return std::string(target);
