@@ -4,6 +4,7 @@
 // consecutive gzip members (RFC 1952 §2.2 allows several; Go, zlib, libarchive
 // and containerd all read them). Chunk boundaries depend only on the input,
 // never on the thread count, so the bytes are identical for any `threads`.
+// Within a chunk, incompressible runs become stored members (compress_chunk).
 #include "util/io.hpp"
 
 #include <condition_variable>
@@ -16,10 +17,14 @@
 
 namespace rt::layer {
 
+// Bumped whenever the bytes for given options change (it keys the layer cache).
+// 2: incompressible runs stored (compress_chunk).
+inline constexpr int kGzipFormatVersion = 2;
+
 struct GzipOptions {
-  int level = 6;                   // libdeflate level; part of the output's identity
-  size_t chunk_size = 1 << 20;     // bytes of input per gzip member; ditto
-  unsigned threads = 0;            // 0: hardware concurrency; never changes the bytes
+  int level = 6;               // libdeflate level; part of the output's identity
+  size_t chunk_size = 1 << 20; // bytes of input per gzip member; ditto
+  unsigned threads = 0;        // 0: hardware concurrency; never changes the bytes
 };
 
 class ParallelGzipSink : public ByteSink {
@@ -58,5 +63,18 @@ private:
 // Compresses one chunk into a complete gzip member with a fixed header
 // (no name, mtime 0, OS 255): the bytes depend only on input and level.
 std::vector<char> gzip_member(const char* data, size_t len, int level);
+
+// Segments of this size are tested for incompressibility, one by one.
+inline constexpr size_t kIncompressibleProbe = 4096;
+
+// True when the bytes are so evenly distributed (already-compressed files,
+// random data) that deflate cannot shrink them: their order-2 entropy is over
+// 7.79 bits a byte. Integer arithmetic only, so the verdict is the same anywhere.
+bool looks_incompressible(const unsigned char* data, size_t len);
+
+// One chunk as gzip members: runs of incompressible 4 KiB segments are stored
+// (level 0), spending no time on a match search that cannot pay; the rest is
+// compressed at `level`. The split depends only on the bytes.
+std::vector<char> compress_chunk(const char* data, size_t len, int level);
 
 } // namespace rt::layer
