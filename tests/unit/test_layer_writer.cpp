@@ -2,7 +2,11 @@
 #include "util/fs.hpp"
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <fstream>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
 #include <zlib.h>
 
 using namespace rt;
@@ -27,7 +31,8 @@ std::string gunzip(const std::string& path) {
   std::string out;
   char buf[65536];
   int n;
-  while ((n = gzread(f, buf, sizeof buf)) > 0) out.append(buf, n);
+  while ((n = gzread(f, buf, sizeof buf)) > 0)
+    out.append(buf, n);
   gzclose(f);
   return out;
 }
@@ -87,4 +92,87 @@ TEST_CASE("clean_entry_path", "[layer]") {
   CHECK(clean_entry_path("./x") == "x");
   CHECK(clean_entry_path("a/b/../c") == "a/c");
   CHECK_THROWS(clean_entry_path("a/../../b"));
+}
+
+namespace {
+ino_t inode_of(const std::string& path) {
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return st.st_ino;
+}
+
+// Overwrites one byte in place, as an editor writing through a hard link does
+// (same inode, same size, a new mtime).
+void edit_in_place(const std::string& path) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(20)); // a coarse clock ticks
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(100);
+  f.put('!');
+}
+} // namespace
+
+TEST_CASE("write_layer_cached: a blob changed since it was written is a miss", "[layer]") {
+  TempDir tmp;
+  auto entries = sample_entries(tmp.path());
+  BlobStore store(tmp.path() + "/store");
+  auto first = write_layer_cached(entries, store, {});
+  std::string blob = store.path(first.digest);
+  std::string output = tmp.path() + "/output-blob"; // an output's hard link
+  REQUIRE(::link(blob.c_str(), output.c_str()) == 0);
+  ino_t ino = inode_of(blob);
+  CHECK(store.intact(first.digest));
+
+  SECTION("linking it into an output and removing that output change nothing") {
+    REQUIRE(::unlink(output.c_str()) == 0); // both change the ctime
+    CHECK(store.intact(first.digest));
+    CHECK(write_layer_cached(entries, store, {}).digest == first.digest);
+    CHECK(inode_of(blob) == ino); // a hit: not written again
+  }
+  SECTION("edited in place through the output: rebuilt, the store's blob replaced") {
+    edit_in_place(output);
+    CHECK(!store.intact(first.digest));
+    CHECK(sha256_of_file(blob) != first.digest); // poisoned
+    auto again = write_layer_cached(entries, store, {});
+    CHECK(again.digest == first.digest);
+    CHECK(sha256_of_file(blob) == first.digest);
+    CHECK(inode_of(blob) != ino);      // the output keeps its edited file
+    CHECK(store.intact(first.digest)); // and the next run is a hit again
+    ino_t fixed = inode_of(blob);
+    CHECK(write_layer_cached(entries, store, {}).digest == first.digest);
+    CHECK(inode_of(blob) == fixed);
+  }
+  SECTION("truncated: rebuilt") {
+    fs::resize_file(output, 10);
+    CHECK(write_layer_cached(entries, store, {}).digest == first.digest);
+    CHECK(sha256_of_file(blob) == first.digest);
+  }
+  SECTION("a blob with no stamp (a cache from before stamps): rebuilt once, then a hit") {
+    fs::remove_all(store.root() + "/blob-stamps");
+    CHECK(!store.intact(first.digest));
+    CHECK(write_layer_cached(entries, store, {}).digest == first.digest);
+    CHECK(store.intact(first.digest));
+  }
+  SECTION("an intact blob is not replaced when the same layer is written again") {
+    CHECK(write_layer(entries, store, {}).digest == first.digest);
+    CHECK(inode_of(blob) == ino);
+  }
+}
+
+TEST_CASE("BlobStore::intact_at", "[layer]") {
+  TempDir tmp;
+  BlobStore store(tmp.path() + "/store");
+  auto d = sha256_of("x");
+  auto file = store.begin();
+  file->write("x");
+  store.commit(*file, d); // not stamped: as registry blobs cached when read
+  CHECK(!store.intact(d));
+  CHECK(!BlobStore::intact_at(store.path(d), d));
+  auto again = store.begin();
+  again->write("x");
+  store.commit_stamped(*again, d);
+  CHECK(store.intact(d));
+  CHECK(BlobStore::intact_at(store.path(d), d));
+  CHECK(!BlobStore::intact_at(store.path(d), sha256_of("y"))); // not its name
+  fs::copy_file(store.path(d), tmp.path() + "/copy");
+  CHECK(!BlobStore::intact_at(tmp.path() + "/copy", d)); // not in a store
 }

@@ -4,7 +4,9 @@
 #include "layer/blob_store.hpp"
 #include "layout/docker_archive.hpp"
 #include "layout/oci_layout.hpp"
+#include "layout/output_set.hpp"
 #include "registry/reference.hpp"
+#include "remote/pusher.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -56,6 +58,38 @@ void require_path(const std::string& path, std::string_view what, bool directory
     throw InputError(fmt::format("{} {} is a directory, not a file", what, path));
 }
 
+// All outputs or none: the local ones are staged (blobs in, index.json and
+// archives beside their targets), registry ones get blobs and manifest by
+// digest; then the local ones are renamed into place and, last, the registry
+// tags move. Until then a failure leaves every local destination as it was
+// (an OutputSet undoes its renames when destroyed unfinished); a pushed
+// manifest that no tag names is harmless. Only a failure among the tag moves
+// can leave some tags moved: registries offer no transaction.
+void write_outputs(RegistrySession& session, const oci::Image& image,
+                   const std::vector<layout::Destination>& outputs) {
+  std::vector<registry::Reference> remotes;
+  for (const auto& dest : outputs) {
+    if (dest.kind != layout::Destination::Kind::docker) continue;
+    auto ref = registry::Reference::parse(dest.ref);
+    if (ref.digest && *ref.digest != image.digest())
+      throw InputError(fmt::format("{} names digest {}, but the image is {}", dest.ref,
+                                   ref.digest->str(), image.digest().str()));
+    remotes.push_back(ref);
+  }
+  layout::OutputSet local;
+  for (const auto& dest : outputs)
+    if (dest.kind != layout::Destination::Kind::docker) local.stage(image, dest);
+  for (const auto& ref : remotes)
+    remote::push_image(session.registries, image, ref, session.push, session.progress,
+                       &session.stats);
+  local.commit();
+  for (const auto& ref : remotes)
+    if (!ref.digest) remote::tag_image(session.registries, image, ref);
+  local.finish();
+  for (const auto& dest : outputs)
+    log::info("wrote {} to {}", image.digest().str(), dest.str());
+}
+
 } // namespace
 
 Digest assemble(AssembleOptions o) {
@@ -64,17 +98,20 @@ Digest assemble(AssembleOptions o) {
   require_path(o.build.dockerfile, "Dockerfile", false);
   if (!o.build_arg_file.empty()) require_path(o.build_arg_file, "--build-arg-file", false);
   std::vector<layout::Destination> outputs;
-  for (const auto& text : o.outputs) outputs.push_back(parse_output(text));
+  for (const auto& text : o.outputs)
+    outputs.push_back(parse_output(text));
   if (outputs.empty()) throw InputError("no --output given (e.g. --output oci:out:latest)");
   o.build.platform = oci::Platform::parse(o.platform);
   if (!o.build_arg_file.empty())
-    for (auto& kv : build::load_env_file(o.build_arg_file)) o.build.build_args.push_back(kv);
+    for (auto& kv : build::load_env_file(o.build_arg_file))
+      o.build.build_args.push_back(kv);
   for (const auto& flag : o.build_arg_flags)
     if (auto kv = parse_build_arg(flag)) o.build.build_args.push_back(*kv);
   for (const auto& flag : o.build_context_flags) {
     size_t eq = flag.find('=');
     if (eq == std::string::npos || eq == 0)
-      throw InputError(fmt::format("--build-context '{}': expected NAME=oci-layout://DIR[:TAG]", flag));
+      throw InputError(
+          fmt::format("--build-context '{}': expected NAME=oci-layout://DIR[:TAG]", flag));
     std::string value = flag.substr(eq + 1);
     if (value.rfind("oci-layout://", 0) != 0 && value.rfind("docker-image://", 0) != 0)
       throw InputError(fmt::format("--build-context '{}': expected NAME=oci-layout://DIR[:TAG] or "
@@ -90,10 +127,7 @@ Digest assemble(AssembleOptions o) {
   build::BuildResult result = build::build_image(o.build);
   for (const auto& arg : result.unused_build_args)
     log::warn("build argument {} was not consumed by any ARG", arg);
-  for (const auto& dest : outputs) {
-    write_image_to(session, result.image, dest);
-    log::info("wrote {} to {}", result.image.digest().str(), dest.str());
-  }
+  write_outputs(session, result.image, outputs);
   return result.image.digest();
 }
 

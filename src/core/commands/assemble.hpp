@@ -25,7 +25,9 @@ struct AssembleOptions {
 layout::Destination parse_output(const std::string& text);
 
 // Parses every flag first (bad input → InputError, nothing written), builds,
-// then writes each output. Returns the manifest digest.
+// then writes the outputs all or nothing (see write_outputs in assemble.cpp):
+// a failure leaves every oci: and docker-archive: destination as it was.
+// Returns the manifest digest.
 Digest assemble(AssembleOptions options);
 
 // Reads SOURCE_DATE_EPOCH from the environment (0 when unset); InputError if malformed.

@@ -3,6 +3,8 @@
 #include "util/error.hpp"
 
 #include <cstdlib>
+#include <fmt/format.h>
+#include <sys/stat.h>
 
 namespace rt::layer {
 
@@ -11,21 +13,70 @@ BlobStore::BlobStore(std::string root) : root_(std::move(root)) {
 }
 
 std::string BlobStore::default_root() {
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/release-tool";
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x)
+    return std::string(x) + "/release-tool";
   const char* home = std::getenv("HOME");
   if (!home || !*home) throw RuntimeError("neither XDG_CACHE_HOME nor HOME is set");
   return std::string(home) + "/.cache/release-tool";
 }
 
-std::string BlobStore::path(const Digest& d) const { return root_ + "/blobs/sha256/" + d.hex; }
+std::string BlobStore::path(const Digest& d) const {
+  return root_ + "/blobs/sha256/" + d.hex;
+}
 
-bool BlobStore::has(const Digest& d) const { return path_exists(path(d)); }
+bool BlobStore::has(const Digest& d) const {
+  return path_exists(path(d));
+}
 
 std::unique_ptr<AtomicFile> BlobStore::begin() const {
   return std::make_unique<AtomicFile>(root_ + "/blobs/sha256/incoming");
 }
 
-void BlobStore::commit(AtomicFile& file, const Digest& d) const { file.commit_as(path(d), 0644); }
+void BlobStore::commit(AtomicFile& file, const Digest& d) const {
+  file.commit_as(path(d), 0644);
+}
+
+namespace {
+
+constexpr std::string_view kBlobsDir = "/blobs/sha256/";
+constexpr const char* kStamps = "blob-stamps";
+
+// What a blob's stamp holds: inode, size and mtime (ns), as git's index keeps
+// for its files. Not the ctime: linking the blob into an output, or removing
+// that output, changes it, and both happen all the time to a healthy blob.
+std::optional<std::string> stamp_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  return fmt::format("v1 ino={} size={} mtime={}.{:09}", st.st_ino, st.st_size, st.st_mtim.tv_sec,
+                     st.st_mtim.tv_nsec);
+}
+
+} // namespace
+
+void BlobStore::commit_stamped(AtomicFile& file, const Digest& d) const {
+  if (intact(d)) return; // `file` is removed when it is destroyed
+  file.commit_as(path(d), 0644);
+  auto stamp = stamp_of(path(d));
+  if (!stamp) throw RuntimeError(fmt::format("cannot stat {} after writing it", path(d)));
+  put_record(kStamps, d.hex, *stamp);
+}
+
+bool BlobStore::intact(const Digest& d) const {
+  return intact_at(path(d), d);
+}
+
+bool BlobStore::intact_at(const std::string& path, const Digest& d) {
+  std::string suffix = std::string(kBlobsDir) + d.hex;
+  if (d.hex.empty() || !path.ends_with(suffix)) return false;
+  std::string record = path.substr(0, path.size() - suffix.size()) + "/" + kStamps + "/" + d.hex;
+  auto stamp = stamp_of(path);
+  if (!stamp || !path_exists(record)) return false;
+  try {
+    return read_file(record) == *stamp;
+  } catch (const Error&) {
+    return false; // unreadable: not vouched for
+  }
+}
 
 Digest BlobStore::put(std::string_view bytes) const {
   Digest d = sha256_of(bytes);

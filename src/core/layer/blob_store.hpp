@@ -23,6 +23,21 @@ public:
   // Starts a new blob; hash what you write and call commit() with the digest.
   std::unique_ptr<AtomicFile> begin() const;
   void commit(AtomicFile& file, const Digest& d) const;
+
+  // Like commit(), for a blob whose digest was computed over the bytes as they
+  // were written (the layer writer's), and records the blob's stamp so that
+  // intact() can vouch for it later without reading it. If an intact blob with
+  // that digest is already there, `file` is dropped instead: outputs hard
+  // linked to the blob keep sharing it.
+  void commit_stamped(AtomicFile& file, const Digest& d) const;
+  // True if the blob is there and stat still says what it said when
+  // commit_stamped() wrote it. Outputs hard link blobs, so a blob can be
+  // written through an output (an edit in place); that changes its mtime (or
+  // size), and the blob is then no longer intact. A stat and a small read.
+  bool intact(const Digest& d) const;
+  // The same, for a file that may be any store's blob: true only if `path` is
+  // ROOT/blobs/sha256/<hex of d>, ROOT a store whose stamp of it still holds.
+  static bool intact_at(const std::string& path, const Digest& d);
   // Stores small bytes (configs, manifests); returns their digest.
   Digest put(std::string_view bytes) const;
   // Small named records (e.g. cache keys → results) under root/<kind>/<key>.

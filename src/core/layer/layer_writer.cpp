@@ -45,7 +45,8 @@ la_ssize_t on_write(archive*, void* ctx, const void* buf, size_t len) {
 void check(archive* a, int rc, WriteContext& ctx, const std::string& what) {
   if (ctx.error) std::rethrow_exception(ctx.error);
   if (rc < ARCHIVE_OK)
-    throw RuntimeError(fmt::format("{}: {}", what, archive_error_string(a) ? archive_error_string(a) : "tar error"));
+    throw RuntimeError(fmt::format(
+        "{}: {}", what, archive_error_string(a) ? archive_error_string(a) : "tar error"));
 }
 
 void fill_header(archive_entry* e, const TarEntry& t) {
@@ -137,7 +138,7 @@ LayerResult write_layer(const std::vector<TarEntry>& entries, const BlobStore& s
     gz.finish();
   }
   LayerResult r{compressed.finish(), diff_hash.finish(), compressed.size()};
-  store.commit(*file, r.digest);
+  store.commit_stamped(*file, r.digest);
   return r;
 }
 
@@ -171,7 +172,9 @@ LayerResult write_layer_cached(const std::vector<TarEntry>& entries, const BlobS
       auto j = nlohmann::json::parse(*rec);
       LayerResult r{Digest::parse(j.at("digest").get<std::string>()),
                     Digest::parse(j.at("diff_id").get<std::string>()), j.at("size").get<int64_t>()};
-      if (store.has(r.digest)) return r;
+      // A blob written to since the store wrote it (through an output's hard
+      // link) is a miss: the layer is built again and the blob replaced.
+      if (store.intact(r.digest)) return r;
     } catch (const std::exception&) {
       // A damaged record is only a cache miss.
     }

@@ -18,7 +18,8 @@ struct LayerResult {
 
 // `entries` must be sorted and unique (sort_entries). Throws RuntimeError if a
 // source cannot be read or changed size while being read; the store is then
-// left without the blob.
+// left without the blob. The blob is committed with its stamp
+// (BlobStore::commit_stamped).
 LayerResult write_layer(const std::vector<TarEntry>& entries, const BlobStore& store,
                         const GzipOptions& gzip);
 
@@ -29,7 +30,10 @@ void write_tar(const std::vector<TarEntry>& entries, ByteSink& out);
 // Same as write_layer, but first looks the entries up in the store's layer
 // cache by a key over their metadata and their sources' stat data (device,
 // inode, size, mtime and ctime in ns), as git's index does: an unchanged
-// rerun reads no file content. A miss writes the layer and records it.
+// rerun reads no file content. A hit also needs the blob intact (its stat
+// stamp unchanged since the store wrote it, BlobStore::intact), so a blob
+// edited through an output's hard link is never served. A miss writes the
+// layer and records it.
 LayerResult write_layer_cached(const std::vector<TarEntry>& entries, const BlobStore& store,
                                const GzipOptions& gzip);
 

@@ -31,12 +31,15 @@
 namespace rt::layout {
 
 // Writes `image` to `file` via a temporary file beside it, renamed on success
-// (a failure leaves `file` as it was). `name_tag` ("name:tag", ":latest" added
-// if the tag is missing; "" for none) goes into RepoTags and `repositories`.
-// Throws InputError on a malformed name_tag; RuntimeError on I/O errors, a
-// layer that fails to open or verify, or an unsupported layer media type.
+// (a failure leaves `file` as it was): an OutputSet of one. `name_tag`
+// ("name:tag", ":latest" added if the tag is missing; "" for none) goes into
+// RepoTags and `repositories`. Throws InputError on a malformed name_tag;
+// RuntimeError on I/O errors, a layer that fails to open or verify, or an
+// unsupported layer media type.
 void write_docker_archive(const oci::Image& image, const std::string& file,
                           const std::string& name_tag);
+// The archive's bytes, as write_docker_archive writes them, into `out`.
+void stream_docker_archive(const oci::Image& image, const std::string& name_tag, ByteSink& out);
 
 // Reads the image of a docker-archive (plain, or itself compressed as in
 // `docker save | gzip`): the only one, or the one whose RepoTags hold

@@ -1,6 +1,8 @@
 #include "layout/oci_layout.hpp"
 
 #include "layout/destination.hpp"
+#include "layout/oci_layout_detail.hpp"
+#include "layout/output_set.hpp"
 #include "oci/media_types.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -15,15 +17,9 @@
 
 namespace rt::layout {
 
-namespace {
+namespace detail {
 
 using nlohmann::json;
-
-// Manifests, indexes and configs are read whole; containers/image caps
-// manifests at 4 MiB, configs can be larger (long histories), so allow more.
-constexpr int64_t kMaxJsonBlob = 16 << 20;
-// Nested indexes (an index entry pointing at an index) are legal but rare.
-constexpr int kMaxIndexDepth = 4;
 
 std::string blob_path(const std::string& dir, const Digest& d) {
   return dir + "/blobs/sha256/" + d.hex;
@@ -58,6 +54,19 @@ json read_index(const std::string& path) {
     throw RuntimeError(fmt::format("{}: not an image index (no manifests array)", path));
   return j;
 }
+
+} // namespace detail
+
+namespace {
+
+using nlohmann::json;
+using namespace detail;
+
+// Manifests, indexes and configs are read whole; containers/image caps
+// manifests at 4 MiB, configs can be larger (long histories), so allow more.
+constexpr int64_t kMaxJsonBlob = 16 << 20;
+// Nested indexes (an index entry pointing at an index) are legal but rare.
+constexpr int kMaxIndexDepth = 4;
 
 std::string tag_list(const std::vector<std::string>& tags) {
   return tags.empty() ? "it has no tagged images"
@@ -128,55 +137,6 @@ oci::Image read_entry(const std::string& dir, oci::Descriptor d, const oci::Plat
   return img;
 }
 
-bool has_blob(const std::string& path, int64_t size) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == size;
-}
-
-// A hard link is atomic (the name appears pointing at complete bytes) and
-// costs no space. The source is hashed first: it may be another layout's blob,
-// which is outside data. Returns false when linking is not possible (another
-// filesystem, no permission) so the caller copies instead.
-bool try_link(const std::string& src, const std::string& target, const oci::Descriptor& d) {
-  if (!has_blob(src, d.size) || sha256_of_file(src) != d.digest) return false;
-  if (::link(src.c_str(), target.c_str()) == 0) return true;
-  if (errno == EEXIST) return has_blob(target, d.size);
-  log::debug("cannot link {} to {} ({}); copying", src, target, std::strerror(errno));
-  return false;
-}
-
-void put_layer_blob(const std::string& dir, const oci::Layer& layer) {
-  const auto& d = layer.descriptor();
-  std::string target = blob_path(dir, d.digest);
-  // Content addressed: a blob with the right name and size is the right blob
-  // (go-containerregistry's layout makes the same bet).
-  if (has_blob(target, d.size)) return;
-  if (auto src = layer.local_path(); src && try_link(*src, target, d)) return;
-  auto in = layer.open();
-  AtomicFile out(target);
-  copy_stream(*in, out); // the source throws at its end on a digest mismatch
-  out.commit(0644);
-}
-
-void put_small_blob(const std::string& dir, const oci::Descriptor& d, const std::string& bytes,
-                    std::string_view what) {
-  if (sha256_of(bytes) != d.digest || static_cast<int64_t>(bytes.size()) != d.size)
-    throw RuntimeError(fmt::format("the image's {} bytes do not match its descriptor", what));
-  std::string target = blob_path(dir, d.digest);
-  if (!has_blob(target, d.size)) write_file_atomic(target, bytes);
-}
-
-// The platform of the index entry, from the config: readers that pick by
-// platform (containerd's import, skopeo --override-arch) then find the image.
-std::optional<oci::Platform> config_platform(const std::string& config) {
-  auto c = oci::parse_json(config, "image config");
-  if (!c.is_object()) return std::nullopt;
-  oci::Platform p{string_field(c, "os"), string_field(c, "architecture"),
-                  string_field(c, "variant")};
-  if (p.os.empty() || p.architecture.empty()) return std::nullopt;
-  return p;
-}
-
 } // namespace
 
 std::vector<std::string> oci_layout_tags(const std::string& dir) {
@@ -221,52 +181,10 @@ oci::Image read_oci_layout(const std::string& dir, const std::string& tag,
 }
 
 void write_oci_layout(const oci::Image& image, const std::string& dir, const std::string& tag) {
-  if (!tag.empty() && !valid_oci_ref_name(tag))
-    throw InputError(fmt::format("'{}' is not a valid OCI image name", tag));
-  // Check everything that can fail cheaply before the first byte is written.
-  auto listed = oci::manifest_layers(image.manifest, image.config, "image manifest");
-  if (listed.size() != image.layers.size())
-    throw RuntimeError("the image's manifest and its layers disagree");
-  for (size_t i = 0; i < listed.size(); ++i)
-    if (listed[i].first.digest != image.layers[i]->descriptor().digest)
-      throw RuntimeError(fmt::format("the image's layer {} is not the one its manifest lists", i));
-  std::string index_path = dir + "/index.json";
-  json index = {{"schemaVersion", 2},
-                {"mediaType", std::string(oci::kOciIndex)},
-                {"manifests", json::array()}};
-  if (path_exists(dir + "/oci-layout")) check_layout_file(dir);
-  if (path_exists(index_path)) index = read_index(index_path);
-
-  make_dirs(dir + "/blobs/sha256");
-  if (!path_exists(dir + "/oci-layout"))
-    write_file_atomic(dir + "/oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
-
-  // Blobs first, so index.json never names a blob that is not there.
-  for (const auto& layer : image.layers)
-    put_layer_blob(dir, *layer);
-  put_small_blob(dir, image.config_descriptor(), image.config, "config");
-  oci::Descriptor entry = image.descriptor();
-  put_small_blob(dir, entry, image.manifest, "manifest");
-
-  // Then the index, replaced whole by rename.
-  entry.platform = config_platform(image.config);
-  if (!tag.empty()) entry.annotations[std::string(kRefNameAnnotation)] = tag;
-  json kept = json::array();
-  bool placed = false;
-  for (const auto& m : index.at("manifests")) {
-    std::string t = tag_of(m);
-    bool same =
-        tag.empty() ? t.empty() && string_field(m, "digest") == entry.digest.str() : t == tag;
-    if (!same) {
-      kept.push_back(m);
-    } else if (!placed) {
-      kept.push_back(entry.to_json()); // where the old entry was: order is kept
-      placed = true;
-    }
-  }
-  if (!placed) kept.push_back(entry.to_json());
-  index["manifests"] = std::move(kept);
-  write_file_atomic(index_path, oci::canonical(index));
+  OutputSet out;
+  out.stage(image, Destination{Destination::Kind::oci, dir, tag, {}});
+  out.commit();
+  out.finish();
 }
 
 } // namespace rt::layout

@@ -4,11 +4,12 @@
 // transport, umoci and buildah use. One module per place images live, after
 // go-containerregistry's pkg/v1/layout.
 //
-// Writes are crash-safe for readers of index.json: blobs go in first, each via
-// a temporary file and rename (or a hard link, which is atomic too), and
-// index.json is replaced by rename last. Two processes writing the same layout
-// at the same moment can still lose one of their index entries (no locking, as
-// in skopeo and go-containerregistry).
+// Writes are atomic (an OutputSet, output_set.hpp): blobs go in first, each
+// via a temporary file and rename (or a hard link, which is atomic too), and
+// index.json is replaced by rename last; a failure removes the blobs the write
+// added and whatever it created. Two processes writing the same layout at the
+// same moment can still lose one of their index entries (no locking, as in
+// skopeo and go-containerregistry).
 #include "oci/image.hpp"
 
 #include <string>
@@ -38,11 +39,15 @@ std::vector<std::string> oci_layout_tags(const std::string& dir);
 // replaced in place, other entries are kept; with an empty tag the entry has no
 // ref.name and replaces an untagged entry of the same digest. The entry carries
 // the platform from the image config. Blobs already present with the right
-// size are skipped; a layer with a local_path() on the same filesystem is hard
-// linked, any other is streamed from open() (which verifies it).
+// size are kept (but one the layer cache holds intact replaces a different
+// file of that name by a link to it: the old file may be an edited link to the
+// cache); a layer with a local_path() on the same filesystem is hard linked,
+// hashed first unless the layer cache vouches for it (BlobStore::intact_at);
+// any other is streamed from open() (which verifies it).
 // Throws InputError if `tag` is not a valid ref.name; RuntimeError on I/O
 // errors, a layer that fails to open or verify, or a malformed existing
-// index.json. On any failure index.json is left as it was.
+// index.json. On any failure the layout is left as it was (a new one is not
+// there at all).
 void write_oci_layout(const oci::Image& image, const std::string& dir, const std::string& tag);
 
 } // namespace rt::layout

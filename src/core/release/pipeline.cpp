@@ -2,7 +2,7 @@
 
 #include "build/env_file.hpp"
 #include "commands/assemble.hpp"
-#include "layout/oci_layout.hpp"
+#include "layout/output_set.hpp"
 #include "registry/reference.hpp"
 #include "remote/remote_image.hpp"
 #include "util/error.hpp"
@@ -128,10 +128,14 @@ std::vector<BuiltImage> ReleaseRun::build_all(
 void ReleaseRun::publish(const std::vector<BuiltImage>& images, const BuildMetadata& meta,
                          const std::string& mode) {
   if (!options.output.empty()) {
+    // All-or-nothing too: every image into the layout, one index.json at the end.
     auto d = layout::parse_destination(options.output);
+    layout::OutputSet out;
     for (const auto& bi : images)
       for (const auto& tag : bi.tags)
-        layout::write_oci_layout(bi.image, d.path, bi.spec.name + ":" + tag);
+        out.stage(bi.image, {layout::Destination::Kind::oci, d.path, bi.spec.name + ":" + tag, {}});
+    out.commit();
+    out.finish();
   } else {
     // All-or-nothing: every blob and manifest goes in by digest first; only
     // when all images are in are the tags moved, so a failure moves none.

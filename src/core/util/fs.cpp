@@ -8,14 +8,16 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <random>
-#include <utility>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 
 namespace rt {
 
 namespace {
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 std::string random_suffix() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -79,14 +81,30 @@ void AtomicFile::write(const char* buf, size_t len) {
   }
 }
 
-void AtomicFile::commit(unsigned mode) { commit_as(path_, mode); }
+void AtomicFile::commit(unsigned mode) {
+  commit_as(path_, mode);
+}
 
-void AtomicFile::commit_as(const std::string& final_path, unsigned mode) {
-  if (::fchmod(fd_, mode) != 0 || ::fsync(fd_) != 0 || ::close(fd_) != 0) {
-    fd_ = -1;
-    throw RuntimeError(fmt::format("cannot finish {}: {}", final_path, errno_text()));
+void AtomicFile::finish(unsigned mode) {
+  finish_as(path_, mode);
+}
+
+void AtomicFile::finish_as(const std::string& name, unsigned mode) {
+  if (finished_) return;
+  if (fd_ < 0) throw RuntimeError(fmt::format("cannot finish {}: already closed", name));
+  int rc = (::fchmod(fd_, mode) != 0 || ::fsync(fd_) != 0) ? -1 : 0;
+  int err = errno;
+  if (::close(fd_) != 0 && rc == 0) {
+    rc = -1;
+    err = errno;
   }
   fd_ = -1;
+  if (rc != 0) throw RuntimeError(fmt::format("cannot finish {}: {}", name, std::strerror(err)));
+  finished_ = true;
+}
+
+void AtomicFile::commit_as(const std::string& final_path, unsigned mode) {
+  finish_as(final_path, mode);
   if (::rename(temp_.c_str(), final_path.c_str()) != 0)
     throw RuntimeError(fmt::format("cannot rename {} to {}: {}", temp_, final_path, errno_text()));
   committed_ = true;
@@ -110,13 +128,16 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
-std::string TempDir::release() { return std::exchange(path_, std::string()); }
+std::string TempDir::release() {
+  return std::exchange(path_, std::string());
+}
 
 std::string read_file(const std::string& path) {
   InputFile in(path);
   std::string out;
   char buf[1 << 16];
-  while (size_t n = in.read(buf, sizeof buf)) out.append(buf, n);
+  while (size_t n = in.read(buf, sizeof buf))
+    out.append(buf, n);
   return out;
 }
 

@@ -40,16 +40,21 @@ public:
   AtomicFile& operator=(const AtomicFile&) = delete;
   void write(const char* buf, size_t len) override;
   void write(std::string_view s) { write(s.data(), s.size()); }
-  // Flushes, fsyncs and renames into place. Mode applies to the final file.
+  // Sets the mode, fsyncs and closes, leaving only the rename to commit():
+  // staged outputs do everything that can fail before they rename anything.
+  void finish(unsigned mode = 0644);
+  // Flushes, fsyncs and renames into place (finish() first, if not done).
   void commit(unsigned mode = 0644);
   // Renames the finished temporary to another final path (content-addressed stores).
   void commit_as(const std::string& final_path, unsigned mode = 0644);
   const std::string& temp_path() const { return temp_; }
 
 private:
+  void finish_as(const std::string& name, unsigned mode);
   std::string path_;
   std::string temp_;
   int fd_ = -1;
+  bool finished_ = false;
   bool committed_ = false;
 };
 
