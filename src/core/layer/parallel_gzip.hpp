@@ -22,7 +22,7 @@ namespace rt::layer {
 inline constexpr int kGzipFormatVersion = 2;
 
 struct GzipOptions {
-  int level = 6;               // libdeflate level; part of the output's identity
+  int level = 4;               // libdeflate level; part of the output's identity
   size_t chunk_size = 1 << 20; // bytes of input per gzip member; ditto
   unsigned threads = 0;        // 0: hardware concurrency; never changes the bytes
 };
