@@ -22,7 +22,7 @@ bool has_glob_meta(std::string_view s);
 std::string clean_path(std::string_view path);
 
 // The exclusion rules of a build context's .dockerignore, with moby/patternmatcher semantics as
-// used by BuildKit's context walker (see patterns.cpp for the details reproduced).
+// used by BuildKit's context walker (see dockerignore.cpp for the details reproduced).
 class DockerIgnore {
 public:
   DockerIgnore(); // matches nothing
@@ -45,14 +45,14 @@ public:
   // True if no pattern was given (nothing is excluded).
   bool empty() const;
 
-  // Out of line because Pattern is only defined in patterns.cpp.
+  // Out of line because Pattern is only defined in dockerignore.cpp.
   ~DockerIgnore();
   DockerIgnore(const DockerIgnore&);
   DockerIgnore(DockerIgnore&&) noexcept;
   DockerIgnore& operator=(const DockerIgnore&);
   DockerIgnore& operator=(DockerIgnore&&) noexcept;
 
-  // One compiled line; defined in patterns.cpp.
+  // One compiled line; defined in dockerignore.cpp.
   struct Pattern;
 
 private:
