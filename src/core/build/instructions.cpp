@@ -229,8 +229,8 @@ void dispatch_workdir(BuildRun& run, Stage& s, const Instruction& ins) {
   std::string dir = run.word(s, ins, ins.rest);
   if (dir.empty()) run.fail(ins, "WORKDIR needs a path");
   std::string current = cfg(s).value("WorkingDir", std::string("/"));
+  if (current.empty()) current.push_back('/');
   std::string joined = dir[0] == '/' ? dir : fmt::format("{}/{}", current, dir);
-  std::string joined = dir[0] == '/' ? dir : current + "/" + dir;
   std::string clean = layer::clean_entry_path(joined);
   cfg(s)["WorkingDir"] = "/" + clean;
   // Like BuildKit, create the directory (and missing parents) owned by USER.
