@@ -22,12 +22,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../support/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../support/release_env.sh"
 rt_setup
 
-release_checkout
-release_bases
-release_registry
-echo '{"rules": []}' >"$T/rules.json"
-start_fault_proxy "$T/rules.json"
-release_flags "$SRC" "$PROXY"
+release_through_proxy
 V=0.42.0-rc.1
 BUILDTIME=$(date -u -d "@$(git -C "$SRC" show -s --format=%ct HEAD)" +%F-%T)
 CREATED=$(date -u -d "@$SRC_EPOCH" +%FT%TZ)

@@ -17,12 +17,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../support/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../support/release_env.sh"
 rt_setup
 
-release_checkout
-release_bases
-release_registry
-echo '{"rules": []}' >"$T/rules.json"
-start_fault_proxy "$T/rules.json"
-release_flags "$SRC" "$PROXY"
+release_through_proxy
 THIRD=galoyorg/lana-bank-customer-portal
 
 # --- rc: the registry killed while the third image is pushed -------------------------

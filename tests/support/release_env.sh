@@ -10,6 +10,7 @@
 #   release_registry             # $REG: the (empty) target registry
 #   release_flags "$SRC" "$REG"  # RFLAGS=(--config … --build-arg BASE_… --registry-rewrite …)
 #   release_github 0.42.0        # $GITHUB_API_URL: a GitHub Release of the example
+#   release_through_proxy        # checkout, bases, registry behind the fault proxy, RFLAGS
 #
 # What is driven is the repository's own images.json and dockerfiles/, and the
 # example under examples/lana-bank, as they are in the working tree; only what
@@ -97,6 +98,19 @@ release_flags() {
     --build-arg "BASE_PYTHON=$BASE_PYTHON"
     --registry-rewrite "gcr.io/galoyorg=$target/galoyorg"
     --registry-rewrite "us.gcr.io/galoyorg=$target/galoyorg")
+}
+
+# release_through_proxy : the usual start of a release test that watches the
+# traffic: a checkout, the stand-in bases, an empty target registry behind the
+# fault proxy with no rules (it logs every request and its body bytes), and
+# RFLAGS aimed at the proxy.
+release_through_proxy() {
+  release_checkout
+  release_bases
+  release_registry
+  echo '{"rules": []}' >"$T/rules.json"
+  start_fault_proxy "$T/rules.json"
+  release_flags "$SRC" "$PROXY"
 }
 
 # The four images: name and the repository under the rewritten galoyorg.
