@@ -5,8 +5,10 @@
 # dropped connection, and a PUT that landed but answered 502: it succeeds; each
 # failed blob is HEADed again before being re-sent (and the one that landed is not
 # re-sent); the 429 is retried no sooner than 2 s later. A manifest PUT never comes
-# before the PUTs of its blobs. An unchanged rerun (copy and assemble) uploads 0
-# blob bytes and no manifest.
+# before the PUTs of its blobs. An upload session the registry lost (404
+# BLOB_UPLOAD_UNKNOWN) or whose PUT was dropped is replaced by a new one after a
+# HEAD: no session ever receives two PUTs (libcurl re-sends none by itself). An
+# unchanged rerun (copy and assemble) uploads 0 blob bytes and no manifest.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 # shellcheck source=../support/lib.sh
@@ -81,6 +83,8 @@ PUT $B/blobs/uploads/U?digest=L1 201 $(size 0)
 HEAD $B/blobs/L2 404 0
 POST $B/blobs/uploads/ 202 0
 PUT $B/blobs/uploads/U?digest=L2 dropped $(size 1)
+HEAD $B/blobs/L2 404 0
+POST $B/blobs/uploads/ 202 0
 PUT $B/blobs/uploads/U?digest=L2 502 $(size 1)
 HEAD $B/blobs/L2 200 0
 HEAD $B/blobs/L3 404 0
@@ -93,10 +97,10 @@ PUT $B/manifests/M 201 $(stat -c %s "$MANIFEST")
 HEAD $B/manifests/1 404 0
 PUT $B/manifests/1 201 $(stat -c %s "$MANIFEST")" "$(proxy_log | sed -E "${names[@]}")" \
   "the conversation: each failure retried, a failed blob HEADed before it is sent again, manifest last"
-# (libcurl itself re-sends the PUT whose reused connection died before any answer,
-# on a new connection and to the same upload session: the first one never reached
-# the registry. Its answer, 502 although it landed, is retried by release-tool,
-# whose HEAD finds the blob there: it is not sent a third time.)
+# (The PUT whose reused connection died before any answer is not re-sent by
+# libcurl to the same upload session: release-tool HEADs the blob and starts a
+# new session. The next PUT's answer, 502 although it landed, is retried too,
+# and the HEAD finds the blob there: it is not sent a third time.)
 
 # The 429: the same HEAD again, no sooner than Retry-After: 2 said (the time between
 # the two requests; the 429 itself took a millisecond), and the log says so.
@@ -109,12 +113,43 @@ jq -e "$wait429 >= 2" <<<null >/dev/null || fail "retried the 429 after ${wait42
   fail "the log does not show the dropped ping retried:"$'\n'"$ERR"
 assert_contains "$ERR" ": HTTP 500: UNKNOWN: injected fault" "the 500 in the log"
 assert_contains "$ERR" ": HTTP 502: UNKNOWN: injected fault" "the 502 in the log"
-assert_eq 4 "$(grep -c "retrying in" <<<"$ERR")" "4 retries logged"
+assert_eq 5 "$(grep -c "retrying in" <<<"$ERR")" "5 retries logged"
 # Every blob PUT ended before the first manifest PUT started.
 jq -se '([.[] | select(.blob_upload) | .time + .duration] | max) <=
   ([.[] | select(.method == "PUT" and (.path | contains("/manifests/"))) | .time] | min)' "$PROXY_LOG" >/dev/null ||
   fail "a manifest PUT started before a blob PUT ended"
 pass "dropped ping, 429 + Retry-After: 2 (waited ${wait429}s), 500, dropped PUT, 502 after landing: pushed in ${ELAPSED%%.*}s"
+
+# --- lost upload sessions: never a second body to one session ------------------------------------
+# The first blob PUT answers 404 BLOB_UPLOAD_UNKNOWN (the registry restarted and
+# lost the session); the second is dropped after its body arrived. Each time the
+# blob is HEADed again and a new session POSTed: every session gets one PUT.
+: >"$PROXY_LOG"
+rules '{"method": "PUT", "path_re": "/blobs/uploads/", "nth": [1], "status": 404, "code": "BLOB_UPLOAD_UNKNOWN"}' \
+  '{"method": "PUT", "path_re": "/blobs/uploads/", "nth": [2], "drop": true}'
+assert_exit 0 "$RT_BIN" copy --jobs 1 "oci:$T/layout:1" "docker://$PROXY/faults/d:1"
+assert_eq "$DIGEST" "$(last_line "$OUT")" "pushed despite lost sessions"
+verify_pushed "$REG/faults/d:1" "$DIGEST"
+assert_contains "$ERR" ": HTTP 404: BLOB_UPLOAD_UNKNOWN: injected fault (the upload session is gone: starting a new one)" \
+  "the lost session in the log"
+assert_contains "$ERR" "/blobs/$(proxy_log '.status == "dropped"' | grep -oE 'uploads/[0-9a-f-]{36}'): the connection closed before an answer came (the body is not sent to the same URL again)" \
+  "libcurl did not re-send the dropped PUT's body to its session"
+L1=$(jq -r '.layers[0].digest' "$MANIFEST")
+D=/v2/faults/d
+assert_eq "HEAD $D/blobs/$L1 404 0
+POST $D/blobs/uploads/ 202 0
+PUT $D/blobs/uploads/U?digest=$L1 404 $(size 0)
+HEAD $D/blobs/$L1 404 0
+POST $D/blobs/uploads/ 202 0
+PUT $D/blobs/uploads/U?digest=$L1 dropped $(size 0)
+HEAD $D/blobs/$L1 404 0
+POST $D/blobs/uploads/ 202 0
+PUT $D/blobs/uploads/U?digest=$L1 201 $(size 0)" \
+  "$(proxy_log "(.path | contains(\"$L1\")) or .method == \"POST\"" | head -n 9 | sed -E 's#/blobs/uploads/[0-9a-f-]{36}\?#/blobs/uploads/U?#')" \
+  "after a lost session and a dropped PUT: HEAD, a new session, one PUT each"
+assert_eq "" "$(proxy_log '.blob_upload' | grep -oE '/blobs/uploads/[0-9a-f-]{36}' | sort | uniq -d)" \
+  "no upload session received two PUTs"
+pass "404 BLOB_UPLOAD_UNKNOWN and a dropped PUT: a new session each time, never a body re-sent to one"
 
 # --- an unchanged rerun uploads nothing -------------------------------------------------------------
 rules

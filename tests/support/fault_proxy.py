@@ -11,7 +11,9 @@ Rules (the file is re-read when it changes, so a test may switch faults mid-run)
     {"method": "HEAD", "path_re": "/blobs/", "nth": [2], "status": 429, "retry_after": 2},
     {"path_re": "/manifests/", "delay": 1.5},
     {"method": "PATCH", "path_re": "/blobs/uploads/", "nth": [1], "drop": true},
-    {"method": "PUT", "path_re": "/manifests/", "nth": [1], "forward": true, "status": 502}
+    {"method": "PUT", "path_re": "/manifests/", "nth": [1], "forward": true, "status": 502},
+    {"method": "PUT", "path_re": "/blobs/uploads/", "nth": [1], "status": 404,
+     "code": "BLOB_UPLOAD_UNKNOWN"}
   ]}
   method   optional; any method when absent
   path_re  Python regex searched in the request target (path and query)
@@ -19,6 +21,9 @@ Rules (the file is re-read when it changes, so a test may switch faults mid-run)
            every match when absent
   status   answer this instead of forwarding (the request body is read and discarded)
   retry_after  adds "Retry-After: N"
+  code     the error code of the answer's body (default by status: TOOMANYREQUESTS,
+           UNAUTHORIZED, NOT_FOUND, else UNKNOWN), e.g. "BLOB_UPLOAD_UNKNOWN" with 404
+           for an upload session the registry lost
   headers  extra response headers, e.g. {"Docker-Distribution-API-Version": "x"}
   delay    seconds to sleep before handling (on its own: then forward normally)
   drop     close the connection without answering, after reading the body
@@ -200,7 +205,8 @@ class Proxy(http.server.BaseHTTPRequestHandler):
 
     def send_fault(self, rule):
         status = int(rule["status"])
-        code = {429: "TOOMANYREQUESTS", 401: "UNAUTHORIZED", 404: "NOT_FOUND"}.get(status, "UNKNOWN")
+        code = rule.get("code") or {429: "TOOMANYREQUESTS", 401: "UNAUTHORIZED",
+                                    404: "NOT_FOUND"}.get(status, "UNKNOWN")
         body = json.dumps({"errors": [{"code": code, "message": "injected fault",
                                        "detail": None}]}).encode()
         self.send_response(status)

@@ -169,6 +169,68 @@ TEST_CASE("Client::upload_blob: one PUT with Content-Length, retried from HEAD")
   }
 }
 
+TEST_CASE("Client::upload_blob: a lost upload session is started again, never re-sent") {
+  int posts = 0;
+  std::vector<std::string> put_paths;
+  bool landed = false;
+  int opened = 0;
+  FakeServer reg([&](const FakeRequest& r) -> FakeResponse {
+    if (r.path() == "/v2/") return {200, {}, ""};
+    if (r.method == "HEAD" && r.path().starts_with("/v2/app/blobs/sha256:"))
+      return landed ? FakeResponse{200, {{"Content-Length", "11"}}, ""} : unknown();
+    if (r.method == "POST" && r.path() == "/v2/app/blobs/uploads/")
+      return {202, {{"Location", fmt::format("/v2/app/blobs/uploads/u{}", ++posts)}}, ""};
+    if (r.method == "PUT" && r.path().starts_with("/v2/app/blobs/uploads/u")) {
+      put_paths.push_back(r.path());
+      // The registry restarted between the POST and the PUT of the first session.
+      if (r.path() == "/v2/app/blobs/uploads/u1")
+        return {
+            404,
+            {},
+            R"({"errors":[{"code":"BLOB_UPLOAD_UNKNOWN","message":"blob upload unknown to registry"}]})"};
+      landed = r.body == blob_bytes;
+      return {201, {}, ""};
+    }
+    return unknown();
+  });
+  Client c = client_for(reg);
+  c.upload_blob("app", blob_digest, blob_bytes.size(), [&] {
+    ++opened;
+    return std::make_unique<StringSource>(blob_bytes);
+  });
+  CHECK(landed);
+  CHECK(put_paths ==
+        std::vector<std::string>{"/v2/app/blobs/uploads/u1", "/v2/app/blobs/uploads/u2"});
+  CHECK(opened == 2); // the body was opened again from its source
+  // POST, PUT → 404; then HEAD (still absent), a new POST, PUT → 201.
+  std::vector<std::string> seen;
+  for (const auto& r : reg.requests())
+    if (r.path() != "/v2/") seen.push_back(r.method + " " + r.path());
+  CHECK(seen ==
+        std::vector<std::string>{"POST /v2/app/blobs/uploads/", "PUT /v2/app/blobs/uploads/u1",
+                                 "HEAD /v2/app/blobs/" + blob_digest.str(),
+                                 "POST /v2/app/blobs/uploads/", "PUT /v2/app/blobs/uploads/u2"});
+
+  SECTION("a session lost at every attempt gives up with the registry's words") {
+    FakeServer lost([&](const FakeRequest& r) -> FakeResponse {
+      if (r.path() == "/v2/") return {200, {}, ""};
+      if (r.method == "POST") return {202, {{"Location", "/v2/app/blobs/uploads/gone"}}, ""};
+      if (r.method == "PUT")
+        return {
+            404,
+            {},
+            R"({"errors":[{"code":"BLOB_UPLOAD_UNKNOWN","message":"blob upload unknown to registry"}]})"};
+      return unknown();
+    });
+    Client l = client_for(lost);
+    CHECK_THROWS_WITH(l.upload_blob("app", blob_digest, blob_bytes.size(),
+                                    [] { return std::make_unique<StringSource>(blob_bytes); }),
+                      Catch::Contains("HTTP 404: BLOB_UPLOAD_UNKNOWN") &&
+                          Catch::Contains("the upload session is gone"));
+    CHECK(lost.count("PUT", "/v2/app/blobs/uploads/") == 3); // RetryPolicy::fast(): 3 attempts
+  }
+}
+
 TEST_CASE("Client::list_tags follows Link pages") {
   FakeServer reg([&](const FakeRequest& r) -> FakeResponse {
     if (r.path() == "/v2/") return {200, {}, ""};

@@ -69,6 +69,12 @@ std::optional<int64_t> head_blob(Transport& transport, const std::string& repo,
   }
 }
 
+// A PUT to an upload session that the registry no longer knows: 404
+// BLOB_UPLOAD_UNKNOWN, or a bare 404 (no error body).
+bool upload_session_lost(const RegistryError& e) {
+  return e.status() == 404 && (e.has_code("BLOB_UPLOAD_UNKNOWN") || e.codes().empty());
+}
+
 } // namespace
 
 std::string manifest_accept() {
@@ -152,7 +158,19 @@ void Client::upload_blob(const std::string& repo, const Digest& digest, int64_t 
     };
     put.body_size = size;
     put.progress = progress;
-    transport_->send(put, scopes, {201}, Retry::no);
+    // Never twice to one session: libcurl may not re-send it by itself (http.cpp),
+    // and a failed attempt starts over from the HEAD and a new POST.
+    put.body_replayable = false;
+    try {
+      transport_->send(put, scopes, {201}, Retry::no);
+    } catch (const RegistryError& e) {
+      if (!upload_session_lost(e)) throw;
+      // 404 BLOB_UPLOAD_UNKNOWN: the registry lost the session (restarted, purged,
+      // another replica): retried like a dropped connection, with a new session.
+      throw RegistryError(
+          fmt::format("{} (the upload session is gone: starting a new one)", e.what()), e.status(),
+          e.codes(), true);
+    }
     log::debug("uploaded {} ({} bytes) to {}", digest.str(), size, repo);
   });
 }

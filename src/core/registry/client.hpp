@@ -69,8 +69,11 @@ public:
 
   // Uploads a blob: POST /v2/<repo>/blobs/uploads/ → 202 Location, then one
   // PUT <location>&digest=<digest> streaming `size` bytes from open() → 201.
-  // A failed attempt is retried from the POST after checking (HEAD) that the blob
-  // did not land anyway. The bytes are checked against size and digest as they go.
+  // A failed attempt (a dropped connection, a retryable status, or 404
+  // BLOB_UPLOAD_UNKNOWN: the registry lost the session) is retried from a new
+  // POST after checking (HEAD) that the blob did not land anyway: a body is never
+  // sent twice to one session. Each attempt reopens the bytes with open(); they
+  // are checked against size and digest as they go.
   // Throws RegistryError, or RuntimeError if the source does not match.
   void upload_blob(const std::string& repo, const Digest& digest, int64_t size, const OpenFn& open,
                    const ProgressFn& progress = {});

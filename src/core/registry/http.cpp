@@ -75,6 +75,7 @@ struct Exchange {
   bool too_large = false;
   bool paused = false;
   bool streaming = false;
+  bool rewind_refused = false; // curl wanted to send a body that is not replayable again
   std::unique_ptr<ByteSource> source;
   int64_t sent = 0;
   std::exception_ptr error;
@@ -149,10 +150,15 @@ size_t on_read(char* buf, size_t size, size_t n, void* user) {
 }
 
 // curl rewinds the body when it re-sends a request by itself (a reused connection
-// that turned out dead, an HTTP/2 stream refused): open the source again.
+// that turned out dead, an HTTP/2 stream refused): open the source again — never
+// replay a consumed stream —, or refuse when the body must not be sent twice.
 int on_seek(void* user, curl_off_t offset, int origin) {
   auto* x = static_cast<Exchange*>(user);
   if (offset != 0 || origin != SEEK_SET) return CURL_SEEKFUNC_CANTSEEK;
+  if (!x->request->body_replayable) {
+    x->rewind_refused = true;
+    return CURL_SEEKFUNC_CANTSEEK;
+  }
   try {
     x->source = x->request->open_body ? x->request->open_body()
                                       : std::make_unique<StringSource>(x->request->body);
@@ -240,6 +246,11 @@ void setup(CURL* h, const HttpRequest& r, const std::string& url, bool send_auth
     throw RegistryError(
         fmt::format("{}: the response is larger than {} bytes", describe(r, url), r.max_body), 0,
         {}, false);
+  if (x.rewind_refused)
+    throw RegistryError(fmt::format("{}: the connection closed before an answer came (the body "
+                                    "is not sent to the same URL again)",
+                                    describe(r, url)),
+                        0, {}, true, {}, static_cast<int>(code));
   std::string detail = x.errbuf[0] ? std::string(trim(x.errbuf)) : curl_easy_strerror(code);
   throw RegistryError(fmt::format("{}: {}", describe(r, url), detail), 0, {},
                       retryable_curl_code(code), {}, static_cast<int>(code));

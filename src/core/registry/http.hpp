@@ -53,6 +53,12 @@ struct HttpRequest {
   // again for every attempt, so it must yield the same bytes each time.
   std::function<std::unique_ptr<ByteSource>()> open_body;
   int64_t body_size = 0;
+  // Whether libcurl may send the body again by itself, reopened from open_body
+  // (a reused connection found dead before the answer, a refused HTTP/2 stream).
+  // False for a blob PUT to an upload session: what reached the registry of the
+  // first try may be in the session, so the caller starts a new session instead
+  // and the request fails (retryable, CURLE_SEND_FAIL_REWIND).
+  bool body_replayable = true;
   // Called as the body goes out: (bytes sent, body_size).
   std::function<void(int64_t, int64_t)> progress;
   // GET and HEAD follow up to 10 redirects; other methods return the 3xx.
