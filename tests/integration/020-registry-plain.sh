@@ -3,7 +3,8 @@
 # bad references and impossible pushes first; then `assemble --output docker://`,
 # `copy oci: docker://`, a Dockerfile FROM the pushed image (the base is read, not
 # downloaded, and its layers are mounted, never uploaded again), and the same base
-# as `--build-context NAME=docker-image://`. Every pushed image is read back by
+# as `--build-context NAME=docker-image://` (the same image: both annotated with
+# the registry reference as base.name). Every pushed image is read back by
 # skopeo and validated by oci-image-tool.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
@@ -122,4 +123,12 @@ for layer in $BASE_LAYERS; do
     "$(proxy_log "(.path | contains(\"$layer\")) and .method == \"POST\"")" "base layer $layer mounted"
 done
 assert_eq "$(sort <<<"$NEW_LAYER"$'\n'"$APP_CONFIG")" "$(uploaded_digests)" "uploaded blobs"
+# Both name the registry image as their base (not the context's name "base"):
+# the same image either way.
+for app in app app2; do
+  annotations=$(skopeo inspect --raw --tls-verify=false "docker://$REG/$app:1" | jq -c .annotations)
+  assert_eq "{\"org.opencontainers.image.base.digest\":\"$X_DIGEST\",\"org.opencontainers.image.base.name\":\"$PROXY/x:1\"}" \
+    "$annotations" "$app: base annotations"
+done
+assert_eq "$APP_DIGEST" "$APP2_DIGEST" "--build-context base=docker-image:// and FROM give the same image"
 pass "--build-context base=docker-image://$PROXY/x:1"

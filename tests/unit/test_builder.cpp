@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 using namespace rt;
 
@@ -100,4 +101,42 @@ TEST_CASE("check_dockerfile") {
       CHECK_THROWS_AS(build::build_image(fx.options), InputError);
     }
   }
+}
+
+TEST_CASE("build_image: the base annotations name the registry image, fully qualified") {
+  // An empty base image, served by a resolver that records what it was asked for.
+  oci::Image base = oci::make_image(
+      R"({"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[]}})",
+      {});
+  auto annotations = [](const oci::Image& img) {
+    return nlohmann::json::parse(img.manifest).value("annotations", nlohmann::json::object());
+  };
+  auto build = [&](const std::string& dockerfile, std::map<std::string, std::string> named = {}) {
+    Fixture fx(dockerfile);
+    fx.options.named_contexts = std::move(named);
+    fx.options.resolve_image = [&](const std::string& ref, const oci::Platform&) {
+      fx.resolved.push_back(ref);
+      return base;
+    };
+    auto r = build::build_image(fx.options);
+    CHECK(r.base_digest == base.digest().str());
+    return std::make_pair(annotations(r.image), fx.resolved);
+  };
+  const std::string digest = base.digest().str();
+
+  auto [from, asked] = build("FROM alpine:3\nCOPY f /\n");
+  CHECK(asked == std::vector<std::string>{"alpine:3"});
+  CHECK(from["org.opencontainers.image.base.name"] == "docker.io/library/alpine:3");
+  CHECK(from["org.opencontainers.image.base.digest"] == digest);
+
+  // The context's name ("base") is the Dockerfile's business; the image is the REF.
+  auto [ctx, ctx_asked] = build("FROM base\nCOPY f /\n", {{"base", "docker-image://alpine:3"}});
+  CHECK(ctx_asked == std::vector<std::string>{"alpine:3"});
+  CHECK(ctx["org.opencontainers.image.base.name"] == "docker.io/library/alpine:3");
+  CHECK(ctx["org.opencontainers.image.base.digest"] == digest);
+  CHECK(ctx == from);
+
+  auto [reg, reg_asked] = build("FROM b AS x\nFROM x\nCOPY f /\n",
+                                {{"b", "docker-image://127.0.0.1:5000/team/base:1.0"}});
+  CHECK(reg["org.opencontainers.image.base.name"] == "127.0.0.1:5000/team/base:1.0");
 }

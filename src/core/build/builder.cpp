@@ -3,6 +3,7 @@
 #include "layer/layer_writer.hpp"
 #include "layout/oci_layout.hpp"
 #include "oci/media_types.hpp"
+#include "registry/reference.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/log.hpp"
@@ -208,6 +209,24 @@ oci::Image resolve_base(BuildRun& run, const std::string& ref, const oci::Platfo
 
 namespace {
 
+// The name a base is annotated with (org.opencontainers.image.base.name), as
+// BuildKit writes it: the registry reference fully qualified
+// ("alpine" → "docker.io/library/alpine:latest"), also when a named context
+// (docker-image://REF) stands for it; a local oci-layout:// context keeps its name.
+std::string base_image_name(const BuildRun& run, const std::string& ref) {
+  std::string image = ref;
+  if (auto named = run.options.named_contexts.find(ref);
+      named != run.options.named_contexts.end()) {
+    if (named->second.rfind("docker-image://", 0) != 0) return ref;
+    image = named->second.substr(15);
+  }
+  try {
+    return registry::Reference::parse(image).str();
+  } catch (const InputError&) {
+    return image; // a resolver that takes other names (tests) keeps them as written
+  }
+}
+
 void start_from_image(BuildRun& run, Stage& s, const oci::Image& img, const std::string& ref) {
   auto cfg = img.config_json();
   s.config = {{"architecture", cfg.value("architecture", s.platform.architecture)},
@@ -221,7 +240,7 @@ void start_from_image(BuildRun& run, Stage& s, const oci::Image& img, const std:
     s.config["rootfs"]["diff_ids"].push_back(pairs[i].second.str());
   s.layers = img.layers;
   s.fs->set_base(img.layers);
-  s.base_name = ref;
+  s.base_name = base_image_name(run, ref);
   s.base_digest = img.digest().str();
 }
 
