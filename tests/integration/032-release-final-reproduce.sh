@@ -46,6 +46,13 @@ assert_contains "$OUT" "$REG_A/galoyorg/lana-bank:$V" "final table"
 assert_eq $'VERSION='"$V"$'\nCOMMITHASH='"$SRC_SHA"$'\nBUILDTIME='"$BUILDTIME" "$(<"$T/a/.env")" ".env of final: all from GitHub"
 assert_eq "$V final $SRC_SHA 4" "$(jq -r '"\(.version) \(.mode) \(.commit) \(.images | length)"' "$T/a.json")" "digests file of final"
 cmp -s "$T/a/examples/lana-bank/binaries/lana-cli" "$ASSETS/lana-cli" || fail "final did not put the release's lana-cli into the context"
+# In the context, the program is executable, the tarballs are not (COPY keeps an execute bit).
+assert_eq 755 "$(stat -c %a "$T/a/examples/lana-bank/binaries/lana-cli")" "mode of lana-cli in the context"
+for tarball in admin-panel customer-portal lana-dw; do
+  cmp -s "$T/a/examples/lana-bank/release-assets/$tarball.tar.gz" "$ASSETS/$tarball.tar.gz" ||
+    fail "final did not put $tarball.tar.gz into the context"
+  assert_eq 644 "$(stat -c %a "$T/a/examples/lana-bank/release-assets/$tarball.tar.gz")" "mode of $tarball.tar.gz in the context"
+done
 
 release_registry
 REG_B=$REG

@@ -99,10 +99,15 @@ final_works() {
 }
 
 # --- failures first ------------------------------------------------------------------
-final_fails "lana-cli" "$LIE" "$(sha256sum <"$ASSETS/lana-cli" | cut -d' ' -f1)" -- --config "$(repo_overlay tampered)"
-pass "tampered asset (GitHub's digest lies): exit 1, nothing pushed, no tag moved"
-final_fails "lana-cli" "$(cut -d' ' -f1 "$T/bad-checksums.txt" | head -n 1)" -- --config "$(repo_overlay badsums)"
-pass "digest mismatch against checksums.txt: exit 1, nothing pushed, no tag moved"
+CLI_SHA=sha256:$(sha256sum <"$ASSETS/lana-cli" | cut -d' ' -f1)
+final_fails "asset lana-cli" \
+  "digest mismatch: the asset's digest field in the GitHub API says $LIE, downloaded $CLI_SHA" \
+  -- --config "$(repo_overlay tampered)"
+pass "tampered asset (GitHub's digest lies): exit 1, names the API's digest field, nothing pushed, no tag moved"
+final_fails "asset lana-cli" \
+  "digest mismatch: checksums.txt:1 says sha256:$(cut -d' ' -f1 "$T/bad-checksums.txt" | head -n 1), downloaded $CLI_SHA" \
+  -- --config "$(repo_overlay badsums)"
+pass "digest mismatch against checksums.txt: exit 1, names checksums.txt:1, nothing pushed, no tag moved"
 final_fails "no digest on GitHub" "--allow-unverified" -- --config "$(repo_overlay nodigest)"
 pass "missing checksum without --allow-unverified: exit 1, nothing pushed, no tag moved"
 FV=9.9.9 final_fails "release 9.9.9 not found in GaloyMoney/lana-bank" "GH_TOKEN" --

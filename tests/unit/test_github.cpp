@@ -184,20 +184,27 @@ TEST_CASE("parse_checksums and find_checksum", "[github]") {
   REQUIRE(entries.size() == 4);
   CHECK(entries[1].name == "dist/other.tar.gz");
   CHECK(entries[3].digest.hex == std::string(64, 'c')); // lowercased
-  CHECK(find_checksum(entries, "lana-cli", false, "SHA256SUMS") == Digest{kHexA});
-  CHECK(find_checksum(entries, "other.tar.gz", false, "SHA256SUMS") == Digest{kHexB});
-  CHECK(find_checksum(entries, "bsd-style", false, "SHA256SUMS") == Digest{kHexA});
-  CHECK(find_checksum(entries, "upper", false, "SHA256SUMS") == Digest{std::string(64, 'c')});
+  // The digest, and the line it is on (for "checksums.txt:3 says …").
+  auto found = [&](const std::vector<ChecksumEntry>& list, std::string_view name, bool bare_ok,
+                   std::string_view file) -> std::pair<std::string, int> {
+    auto e = find_checksum(list, name, bare_ok, file);
+    return e ? std::make_pair(e->digest.hex, e->line) : std::make_pair(std::string(), 0);
+  };
+  CHECK(found(entries, "lana-cli", false, "SHA256SUMS") == std::make_pair(kHexA, 1));
+  CHECK(found(entries, "other.tar.gz", false, "SHA256SUMS") == std::make_pair(kHexB, 2));
+  CHECK(found(entries, "bsd-style", false, "SHA256SUMS") == std::make_pair(kHexA, 5));
+  CHECK(found(entries, "upper", false, "SHA256SUMS") == std::make_pair(std::string(64, 'c'), 7));
   CHECK_FALSE(find_checksum(entries, "missing", false, "SHA256SUMS"));
 
   // A "<asset>.sha256" holding only the digest.
   auto bare = parse_checksums(kHexB + "\n");
-  CHECK(find_checksum(bare, "lana-cli", true, "lana-cli.sha256") == Digest{kHexB});
+  CHECK(found(bare, "lana-cli", true, "lana-cli.sha256") == std::make_pair(kHexB, 1));
   CHECK_FALSE(find_checksum(bare, "lana-cli", false, "SHA256SUMS"));
 
   auto twice = parse_checksums(kHexA + "  f\n" + kHexB + "  f\n");
   CHECK_THROWS_WITH(find_checksum(twice, "f", false, "SHA256SUMS"),
-                    Catch::Contains("SHA256SUMS lists f more than once"));
+                    Catch::Contains("SHA256SUMS lists f more than once") &&
+                        Catch::Contains("lines 1 and 2"));
 }
 
 TEST_CASE("checksum_file_kind", "[github]") {

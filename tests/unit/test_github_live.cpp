@@ -318,6 +318,9 @@ TEST_CASE("Client::download_asset against fake GitHub", "[github-live]") {
     std::string e =
         error_of([&] { c.download_asset("acme/public", liar, out.path() + "/liar", liar.digest); });
     CHECK_THAT(e, Catch::Contains("asset liar") && Catch::Contains("digest mismatch") &&
+                      Catch::Contains("the asset's digest field in the GitHub API says " +
+                                      liar.digest->str()) &&
+                      Catch::Contains("downloaded sha256:") &&
                       Catch::Contains(liar.digest->str()) &&
                       Catch::Contains(sha256_of(std::string("an asset from 2024\n")).str()));
     CHECK(fs::is_empty(out.path()));
@@ -337,14 +340,26 @@ TEST_CASE("expected_digest against fake GitHub", "[github-live]") {
   Client c(gh.options());
   Release v1 = c.release_by_tag("acme/public", "v1.0.0");
   // The API's digest first.
-  CHECK(expected_digest(c, "acme/public", v1, *v1.find_asset("lana-cli"), scratch.path()) ==
-        sha256_of(gh.lana_cli));
-  // No digest: SHA256SUMS of the same release.
+  auto from_api = expected_digest(c, "acme/public", v1, *v1.find_asset("lana-cli"), scratch.path());
+  REQUIRE(from_api);
+  CHECK(from_api->digest == sha256_of(gh.lana_cli));
+  CHECK(from_api->source == "the asset's digest field in the GitHub API");
+  // No digest: SHA256SUMS of the same release, named with the line.
   auto from_sums =
       expected_digest(c, "acme/public", v1, *v1.find_asset("old-tool"), scratch.path());
-  CHECK(from_sums == sha256_of(std::string("an asset from 2024\n")));
+  REQUIRE(from_sums);
+  CHECK(from_sums->digest == sha256_of(std::string("an asset from 2024\n")));
+  CHECK(from_sums->source == "SHA256SUMS:1");
   c.download_asset("acme/public", *v1.find_asset("old-tool"), scratch.path() + "/old-tool",
                    from_sums);
+  // A mismatch names the file and line the expected digest came from.
+  ExpectedDigest wrong{sha256_of(std::string("other bytes")), from_sums->source};
+  CHECK_THROWS_WITH(c.download_asset("acme/public", *v1.find_asset("old-tool"),
+                                     scratch.path() + "/old-tool-2", wrong),
+                    Catch::Contains("asset old-tool") &&
+                        Catch::Contains("digest mismatch: " + from_sums->source + " says " +
+                                        wrong.digest.str() + ", downloaded " +
+                                        from_sums->digest.str()));
   // A checksums file that does not list the asset: refused.
   Release v2 = c.release_by_tag("acme/public", "v2.0.0");
   CHECK_THROWS_WITH(

@@ -23,25 +23,27 @@ bool is_hex64(std::string_view s) {
 std::vector<ChecksumEntry> parse_checksums(std::string_view text) {
   std::vector<ChecksumEntry> out;
   size_t pos = 0;
+  int number = 0;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
     std::string_view line = trim(text.substr(pos, end - pos));
     pos = end + 1;
+    ++number;
     if (line.empty() || line.front() == '#') continue;
     if (line.rfind("SHA256 (", 0) == 0) { // BSD: SHA256 (name) = hex
       size_t close = line.rfind(") = ");
       if (close == std::string_view::npos || close < 8) continue;
       std::string_view hex = trim(line.substr(close + 4));
       if (!is_hex64(hex)) continue;
-      out.push_back({std::string(line.substr(8, close - 8)), Digest{ascii_lower(hex)}});
+      out.push_back({std::string(line.substr(8, close - 8)), Digest{ascii_lower(hex)}, number});
       continue;
     }
     std::string_view hex = line.substr(0, 64);
     if (!is_hex64(hex)) continue;
     std::string_view rest = line.substr(64);
     if (rest.empty()) {
-      out.push_back({"", Digest{ascii_lower(hex)}});
+      out.push_back({"", Digest{ascii_lower(hex)}, number});
       continue;
     }
     if (rest.front() != ' ' && rest.front() != '\t') continue;
@@ -49,14 +51,14 @@ std::vector<ChecksumEntry> parse_checksums(std::string_view text) {
     rest.remove_prefix(1);
     if (!rest.empty() && (rest.front() == ' ' || rest.front() == '*')) rest.remove_prefix(1);
     if (rest.empty()) continue;
-    out.push_back({std::string(rest), Digest{ascii_lower(hex)}});
+    out.push_back({std::string(rest), Digest{ascii_lower(hex)}, number});
   }
   return out;
 }
 
-std::optional<Digest> find_checksum(const std::vector<ChecksumEntry>& entries,
-                                    std::string_view asset_name, bool bare_ok,
-                                    std::string_view file_name) {
+std::optional<ChecksumEntry> find_checksum(const std::vector<ChecksumEntry>& entries,
+                                           std::string_view asset_name, bool bare_ok,
+                                           std::string_view file_name) {
   auto normal = [](std::string_view n) {
     while (n.rfind("./", 0) == 0)
       n.remove_prefix(2);
@@ -69,16 +71,17 @@ std::optional<Digest> find_checksum(const std::vector<ChecksumEntry>& entries,
   };
   // Exact names first, then last path segments ("dist/lana-cli"), then a bare digest.
   for (int pass = 0; pass < 3; ++pass) {
-    std::optional<Digest> found;
+    std::optional<ChecksumEntry> found;
     for (const auto& e : entries) {
       bool match = pass == 0   ? !e.name.empty() && normal(e.name) == asset_name
                    : pass == 1 ? !e.name.empty() && base(e.name) == asset_name
                                : bare_ok && e.name.empty();
       if (!match) continue;
-      if (found && *found != e.digest)
-        throw RuntimeError(fmt::format("{} lists {} more than once, with different digests",
-                                       file_name, asset_name));
-      found = e.digest;
+      if (found && found->digest != e.digest)
+        throw RuntimeError(fmt::format("{} lists {} more than once, with different digests "
+                                       "(lines {} and {})",
+                                       file_name, asset_name, found->line, e.line));
+      if (!found) found = e;
     }
     if (found) return found;
   }

@@ -28,7 +28,12 @@ void fetch_release_asset(Client& client, const ReleaseDownload& dl,
   if (!asset)
     throw RuntimeError(
         fmt::format("release {} of {} has no asset named {}", dl.tag, dl.owner_repo, dl.name));
-  client.download_asset(dl.owner_repo, *asset, dest, checksum ? checksum : asset->digest);
+  std::optional<ExpectedDigest> want;
+  if (checksum)
+    want = ExpectedDigest{*checksum, "--checksum"};
+  else if (asset->digest)
+    want = ExpectedDigest{*asset->digest, kApiDigestSource};
+  client.download_asset(dl.owner_repo, *asset, dest, want);
 }
 
 } // namespace

@@ -45,6 +45,8 @@ std::string trimmed(std::string s) {
 
 } // namespace
 
+const char* const kApiDigestSource = "the asset's digest field in the GitHub API";
+
 ClientOptions ClientOptions::from_environment() {
   ClientOptions o;
   if (std::string api = trimmed(env("GITHUB_API_URL")); !api.empty()) {
@@ -140,7 +142,7 @@ Commit Client::commit(const std::string& owner_repo, const std::string& ref) {
 }
 
 void Client::download_asset(const std::string& owner_repo, const Asset& asset,
-                            const std::string& dest, const std::optional<Digest>& expected,
+                            const std::string& dest, const std::optional<ExpectedDigest>& expected,
                             std::function<void(int64_t, int64_t)> progress) {
   // Built from the API base, not taken from asset.url: the token goes to the host
   // the user configured, never to a URL a response named.
@@ -149,9 +151,12 @@ void Client::download_asset(const std::string& owner_repo, const Asset& asset,
   Expected want;
   want.what = fmt::format("asset {} (id {}) of {}", asset.name, asset.id, owner_repo);
   want.size = asset.size;
-  want.digest = expected;
-  if (expected && asset.digest && *expected == *asset.digest)
-    want.digest_source = "the digest GitHub gives for it";
+  if (expected) {
+    want.digest = expected->digest;
+    want.digest_source = expected->source;
+    if (want.digest_source.empty() && asset.digest && expected->digest == *asset.digest)
+      want.digest_source = kApiDigestSource;
+  }
   auto error_for = [&](long status, const registry::Headers&, const std::string& body,
                        const std::string& url) {
     if (registry::url_origin(url) != registry::url_origin(request.url))
@@ -166,10 +171,10 @@ void Client::download_asset(const std::string& owner_repo, const Asset& asset,
   download_to_file(request, want, dest, options_.retry, error_for, progress);
 }
 
-std::optional<Digest> expected_digest(Client& client, const std::string& owner_repo,
-                                      const Release& release, const Asset& asset,
-                                      const std::string& scratch_dir) {
-  if (asset.digest) return asset.digest;
+std::optional<ExpectedDigest> expected_digest(Client& client, const std::string& owner_repo,
+                                              const Release& release, const Asset& asset,
+                                              const std::string& scratch_dir) {
+  if (asset.digest) return ExpectedDigest{*asset.digest, kApiDigestSource};
   // "<asset>.sha256" speaks of this asset alone: look there first.
   std::vector<std::pair<const Asset*, ChecksumFileKind>> files;
   for (auto kind : {ChecksumFileKind::single, ChecksumFileKind::list})
@@ -177,8 +182,8 @@ std::optional<Digest> expected_digest(Client& client, const std::string& owner_r
       if (checksum_file_kind(a.name, asset.name) == kind) files.emplace_back(&a, kind);
   if (files.empty()) return std::nullopt;
 
-  std::optional<Digest> found;
-  std::string found_in, names;
+  std::optional<ExpectedDigest> found;
+  std::string names;
   for (const auto& [file, kind] : files) {
     names += (names.empty() ? "" : ", ") + file->name;
     if (file->size > kMaxChecksumFile)
@@ -191,18 +196,18 @@ std::optional<Digest> expected_digest(Client& client, const std::string& owner_r
                                 kind == ChecksumFileKind::single, file->name);
     fs::remove(path);
     if (!listed) continue;
-    if (found && *found != *listed)
-      throw RuntimeError(fmt::format("{} and {} of release {} disagree on {}: {} vs {}", found_in,
-                                     file->name, release.tag_name, asset.name, found->str(),
-                                     listed->str()));
-    if (!found) found_in = file->name;
-    found = listed;
+    std::string source = fmt::format("{}:{}", file->name, listed->line);
+    if (found && found->digest != listed->digest)
+      throw RuntimeError(fmt::format("{} and {} of release {} disagree on {}: {} vs {}",
+                                     found->source, source, release.tag_name, asset.name,
+                                     found->digest.str(), listed->digest.str()));
+    if (!found) found = ExpectedDigest{listed->digest, source};
   }
   if (!found)
     throw RuntimeError(fmt::format("release {} of {} has checksums ({}) that do not list {}",
                                    release.tag_name, owner_repo, names, asset.name));
-  log::info("{}: no digest from GitHub; verifying against {} ({})", asset.name, found_in,
-            found->str());
+  log::info("{}: no digest from GitHub; verifying against {} ({})", asset.name, found->source,
+            found->digest.str());
   return found;
 }
 

@@ -13,6 +13,14 @@
 
 namespace rt::github {
 
+// A digest a download must have, and where it was read, for messages: "the
+// asset's digest field in the GitHub API", "checksums.txt:3", "ADD --checksum".
+struct ExpectedDigest {
+  ExpectedDigest(Digest d, std::string from = {}) : digest(std::move(d)), source(std::move(from)) {}
+  Digest digest;
+  std::string source;
+};
+
 // Where the API is and how to talk to it.
 struct ClientOptions {
   std::string api_url = "https://api.github.com"; // no trailing slash
@@ -55,10 +63,13 @@ public:
   // application/octet-stream, answered by the bytes (200) or a redirect to a storage
   // host, which is followed without Authorization. Streamed into an AtomicFile and
   // renamed into place only when the size matches asset.size and, if `expected` is
-  // given, the digest matches it; otherwise throws RuntimeError naming the asset and
-  // both values, and no file is left. progress(bytes, asset.size) as bytes arrive.
+  // given, the digest matches it; otherwise throws RuntimeError naming the asset,
+  // both values and where the expected digest came from ("…: digest mismatch:
+  // checksums.txt:3 says sha256:…, downloaded sha256:…"; the asset's own API
+  // digest is named as such when no source is given), and no file is left.
+  // progress(bytes, asset.size) as bytes arrive.
   void download_asset(const std::string& owner_repo, const Asset& asset, const std::string& dest,
-                      const std::optional<Digest>& expected,
+                      const std::optional<ExpectedDigest>& expected,
                       std::function<void(int64_t, int64_t)> progress = {});
 
 private:
@@ -77,11 +88,14 @@ private:
 // The digest a release asset must have, by the policy `final` uses: the asset's own
 // API digest; else what a checksums asset of the same release lists for it
 // ("<asset>.sha256", "SHA256SUMS[.txt]", "*checksums.txt"; downloaded into
-// `scratch_dir` and parsed); else nullopt (the caller refuses unless
-// --allow-unverified). Throws RuntimeError when checksum files exist but none lists
-// the asset, or when two of them disagree.
-std::optional<Digest> expected_digest(Client& client, const std::string& owner_repo,
-                                      const Release& release, const Asset& asset,
-                                      const std::string& scratch_dir);
+// `scratch_dir` and parsed; the source is "FILE:LINE"); else nullopt (the caller
+// refuses unless --allow-unverified). Throws RuntimeError when checksum files exist
+// but none lists the asset, or when two of them disagree.
+std::optional<ExpectedDigest> expected_digest(Client& client, const std::string& owner_repo,
+                                              const Release& release, const Asset& asset,
+                                              const std::string& scratch_dir);
+
+// The source named for an asset's own digest: "the asset's digest field in the GitHub API".
+extern const char* const kApiDigestSource;
 
 } // namespace rt::github

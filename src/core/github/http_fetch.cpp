@@ -139,9 +139,9 @@ Digest download_to_file(const registry::HttpRequest& first, const Expected& expe
       Digest digest = hash.finish();
       if (expected.digest && digest != *expected.digest)
         throw RuntimeError(fmt::format(
-            "{}: digest mismatch: expected {}{}, got {}", expected.what, expected.digest->str(),
-            expected.digest_source.empty() ? "" : " (" + expected.digest_source + ")",
-            digest.str()));
+            "{}: digest mismatch: {} {}, downloaded {}", expected.what,
+            expected.digest_source.empty() ? "expected" : expected.digest_source + " says",
+            expected.digest->str(), digest.str()));
       file.commit();
       return digest;
     } catch (const registry::RegistryError& e) {

@@ -62,7 +62,9 @@ struct Expected {
   std::string what;  // names the file in messages ("asset lana-cli of o/r v1")
   int64_t size = -1; // -1: unknown
   std::optional<Digest> digest;
-  std::string digest_source; // where the digest came from, for messages: "--checksum", …
+  // Where the digest came from, for messages ("<source> says sha256:…"):
+  // "--checksum", "checksums.txt:3", …
+  std::string digest_source;
 };
 
 // Turns a non-2xx final answer into the exception to throw.

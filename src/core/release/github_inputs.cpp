@@ -10,6 +10,27 @@
 
 namespace rt::release {
 
+namespace {
+
+// An asset placed into the build context gets 0755 only when it is a program (an
+// ELF binary or a "#!" script), else 0644: the context's COPY keeps an execute
+// bit, and a tarball has no business being executable in the image.
+unsigned context_mode(const std::string& file) {
+  InputFile in(file);
+  char head[4] = {};
+  size_t n = 0;
+  while (n < sizeof head) {
+    size_t got = in.read(head + n, sizeof head - n);
+    if (got == 0) break;
+    n += got;
+  }
+  std::string_view magic(head, n);
+  bool program = magic.starts_with("\177ELF") || magic.starts_with("#!");
+  return program ? 0755 : 0644;
+}
+
+} // namespace
+
 std::string checksum_arg_name(const std::string& asset) {
   std::string out;
   for (char c : asset)
@@ -32,6 +53,7 @@ GithubInputs prepare_github_inputs(ReleaseRun& run, const std::string& version,
   in.args.emplace_back("GITHUB_REPOSITORY", repo);
 
   make_dirs(staging);
+  std::map<std::string, std::string> sources; // asset name → how it was verified
   for (const auto& want : c.release_assets) {
     const github::Asset* asset = nullptr;
     std::vector<std::string> names;
@@ -43,7 +65,8 @@ GithubInputs prepare_github_inputs(ReleaseRun& run, const std::string& version,
       throw RuntimeError(
           fmt::format("release {} of {} has no asset '{}' (it has: {})", version, repo, want.name,
                       names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
-    std::optional<Digest> expected = github::expected_digest(gh, repo, release, *asset, staging);
+    std::optional<github::ExpectedDigest> expected =
+        github::expected_digest(gh, repo, release, *asset, staging);
     if (!expected && !run.options.allow_unverified)
       throw RuntimeError(fmt::format(
           "release asset '{}' has no digest on GitHub and the release has no checksums file "
@@ -56,6 +79,8 @@ GithubInputs prepare_github_inputs(ReleaseRun& run, const std::string& version,
     Digest actual = sha256_of_file(file);
     if (!expected) log::warn("{} is unverified: {}", want.name, actual.str());
     in.files[want.name] = file;
+    sources[want.name] = expected ? "verified against " + expected->source
+                                  : std::string("unverified: --allow-unverified");
     in.args.emplace_back(checksum_arg_name(want.name), actual.hex);
     if (into_context && !want.destination.empty()) {
       std::string dest = c.resolve(c.context) + "/" + want.destination;
@@ -63,7 +88,7 @@ GithubInputs prepare_github_inputs(ReleaseRun& run, const std::string& version,
       AtomicFile out(dest);
       InputFile src(file);
       copy_stream(src, out);
-      out.commit(0755);
+      out.commit(context_mode(file));
     }
   }
 
@@ -71,17 +96,21 @@ GithubInputs prepare_github_inputs(ReleaseRun& run, const std::string& version,
   // Dockerfile names where the bytes come from, and they are fetched once.
   std::string prefix = fmt::format("https://github.com/{}/releases/download/{}/", repo, version);
   auto files = in.files;
-  in.fetcher = [prefix, files](const std::string& url, const std::optional<Digest>& checksum,
-                               const std::string& dest) -> std::string {
+  in.fetcher = [prefix, files, sources](const std::string& url,
+                                        const std::optional<Digest>& checksum,
+                                        const std::string& dest) -> std::string {
     if (url.rfind(prefix, 0) == 0) {
       std::string name = url.substr(prefix.size());
       auto it = files.find(name);
       if (it == files.end())
         throw RuntimeError(
             fmt::format("{} is not an asset listed in images.json's release_assets", url));
-      if (checksum && sha256_of_file(it->second) != *checksum)
-        throw RuntimeError(fmt::format("ADD {}: checksum mismatch: expected {}, got {}", url,
-                                       checksum->str(), sha256_of_file(it->second).str()));
+      if (checksum)
+        if (Digest actual = sha256_of_file(it->second); actual != *checksum)
+          throw RuntimeError(
+              fmt::format("ADD {}: digest mismatch: --checksum says {}, the release asset {} is {} "
+                          "({})",
+                          url, checksum->str(), name, actual.str(), sources.at(name)));
       fs::copy_file(it->second, dest, fs::copy_options::overwrite_existing);
       return name;
     }
