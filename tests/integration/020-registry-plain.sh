@@ -5,7 +5,8 @@
 # downloaded, and its layers are mounted, never uploaded again), and the same base
 # as `--build-context NAME=docker-image://` (the same image: both annotated with
 # the registry reference as base.name). Every pushed image is read back by
-# skopeo and validated by oci-image-tool.
+# skopeo and validated by oci-image-tool. Failures a new user meets (unknown tag,
+# no registry listening, unknown host) are one error line naming the image.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 # shellcheck source=../support/lib.sh
@@ -41,8 +42,21 @@ assert_exit 1 "$RT_BIN" assemble -f "$T/missing.Dockerfile" --output "oci:$T/non
 assert_contains "$ERR" "nothing" "the missing base is named"
 assert_contains "$ERR" "MANIFEST_UNKNOWN" "the registry's reason is given"
 assert_exit 1 "$RT_BIN" copy "docker://$REG/nothing:1" "oci:$T/none"
-assert_contains "$ERR" "MANIFEST_UNKNOWN"
+error_line "reading docker://$REG/nothing:1: no such image in the registry: GET $REG_URL/v2/nothing/manifests/1: " "unknown tag"
+assert_contains "$ERROR_LINE" "HTTP 404: MANIFEST_UNKNOWN" "unknown tag: the registry's reason"
 [[ ! -e $T/none ]] || fail "a failed copy left an output behind"
+# What a new user meets when the registry is not there: one line naming the image
+# and the registry, exit 1 (after the retries, for a refused connection).
+assert_exit 0 "$RT_BIN" assemble -q --output "oci:$T/src:1" "$T/base"
+NOBODY=127.0.0.1:$(free_port)
+assert_exit 1 "$RT_BIN" copy "oci:$T/src:1" "docker://$NOBODY/x:1"
+error_line "pushing to docker://$NOBODY/x:1: cannot reach the registry $NOBODY: GET http://$NOBODY/v2/: " "not listening"
+assert_contains "$ERROR_LINE" "Couldn't connect to server" "not listening: why"
+assert_exit 1 "$RT_BIN" copy "oci:$T/src:1" "docker://no-such-host.invalid/x:1"
+error_line "pushing to docker://no-such-host.invalid/x:1: cannot reach the registry no-such-host.invalid: GET https://no-such-host.invalid/v2/: " "unknown host"
+assert_contains "$ERROR_LINE" "resolve host" "unknown host: why"
+assert_exit 1 "$RT_BIN" copy "docker://no-such-host.invalid/x:1" "oci:$T/none"
+error_line "reading docker://no-such-host.invalid/x:1: cannot reach the registry no-such-host.invalid: " "unknown host, pull"
 pass "failure cases"
 
 # --- assemble --output docker:// ----------------------------------------------------------

@@ -39,13 +39,16 @@ no_secrets() {
 # --- failure cases --------------------------------------------------------------------------
 # No credentials at all.
 assert_exit 1 "$RT_BIN" copy "oci:$T/layout:1" "docker://$REG/private/a:1"
-assert_contains "$ERR" "authentication required" "anonymous push"
-assert_contains "$ERR" "no credentials for $REG were found" "anonymous: the hint"
+error_line "pushing to docker://$REG/private/a:1: authentication required: " "anonymous push"
+assert_contains "$ERROR_LINE" "HTTP 401 (no credentials for $REG were found" "anonymous: the hint"
+assert_exit 1 "$RT_BIN" copy "docker://$REG/private/a:1" "oci:$T/pulled"
+error_line "reading docker://$REG/private/a:1: authentication required: " "anonymous pull"
+assert_contains "$ERROR_LINE" "no credentials for $REG were found" "anonymous pull: the hint"
 # A wrong password: the same for push and pull, with and without -v.
 docker_config "$DOCKER_CONFIG/config.json" "$REG" alice "$BAD"
 for verbose in "" -v; do
   assert_exit 1 "$RT_BIN" $verbose copy "oci:$T/layout:1" "docker://$REG/private/a:1"
-  assert_contains "$ERR" "release-tool: error: authentication required" "wrong password ${verbose:-}"
+  error_line "pushing to docker://$REG/private/a:1: authentication required" "wrong password ${verbose:-}"
   assert_not_contains "$ERR" "no credentials" "credentials were found, just wrong"
   no_secrets "wrong password, push ${verbose:-}"
   assert_exit 1 "$RT_BIN" $verbose copy "docker://$REG/private/a:1" "oci:$T/pulled"

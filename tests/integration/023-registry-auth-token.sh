@@ -51,7 +51,7 @@ assert_contains "$ERR" "incorrect username or password" "wrong password, pull"
 # A pull-only user cannot push: its token grants pull only, and the registry says so.
 login puller pullpass
 assert_exit 1 "$RT_BIN" -v copy "oci:$T/layout:1" "docker://$REG/tok/a:1"
-assert_contains "$ERR" "release-tool: error: authentication required" "puller pushing"
+error_line "pushing to docker://$REG/tok/a:1: authentication required" "puller pushing"
 assert_contains "$ERR" "insufficient_scope: the credentials for $REG do not grant repository:tok/a:pull,push" "why"
 no_secrets "puller pushing -v"
 assert_eq '[["pull"]]' "$(jq -sc '[.[] | select(.user == "puller") | .granted[] | select(.name == "tok/a") | .actions] | unique' "$TOKEN_LOG")" \

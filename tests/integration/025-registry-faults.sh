@@ -37,7 +37,7 @@ rules() { printf '{"rules": [%s]}\n' "$(IFS=,; echo "$*")" >"$T/rules.json"; }
 # Every blob PUT answers 503 (Retry-After: 0 keeps the test quick).
 rules '{"method": "PUT", "path_re": "/blobs/uploads/", "status": 503, "retry_after": 0}'
 assert_exit 1 "$RT_BIN" copy --jobs 1 "oci:$T/layout:1" "docker://$PROXY/faults/a:1"
-assert_contains "$ERR" "release-tool: error: PUT $PROXY_URL/v2/faults/a/blobs/uploads/" "the failing request"
+error_line "pushing to docker://$PROXY/faults/a:1: PUT $PROXY_URL/v2/faults/a/blobs/uploads/" "the failing request"
 assert_contains "$ERR" "HTTP 503" "the status"
 assert_eq 4 "$(grep -c "retrying in" <<<"$ERR")" "retried 4 times (5 attempts) before giving up"
 assert_eq 5 "$(proxy_log '.blob_upload' | wc -l)" "5 PUTs of the blob"

@@ -43,6 +43,16 @@ verify_pushed() {
   export VERIFIED_LAYOUT VERIFIED_INSPECT
 }
 
+# error_line EXPECTED_PREFIX [WHAT] : the failure is one "release-tool: error: " line,
+# the last of $ERR (retries may be logged before it), and it starts with
+# "release-tool: error: EXPECTED_PREFIX". Sets ERROR_LINE.
+error_line() {
+  assert_eq 1 "$(grep -c '^release-tool: error: ' <<<"$ERR")" "${2:-} one error line in:"$'\n'"$ERR"
+  ERROR_LINE=$(tail -n 1 <<<"$ERR")
+  [[ $ERROR_LINE == "release-tool: error: $1"* ]] ||
+    fail "${2:-}: the last line of stderr does not start with 'release-tool: error: $1':"$'\n'"$ERR"
+}
+
 # last_line TEXT : its last line (release-tool prints the digest last).
 last_line() { tail -n 1 <<<"$1"; }
 

@@ -20,6 +20,16 @@ registry::TransportOptions transport_options(const RegistryFlags& f) {
   if (const char* d = std::getenv("RT_DOCKER_CERTS_DIR"); d && *d) o.certs_dir = d;
   return o;
 }
+// A registry failure says which image it was about: "pushing to docker://REF: why".
+// The type, status and codes stay (callers may look at them).
+[[noreturn]] void rethrow_about(const registry::RegistryError& e, const std::string& doing) {
+  std::string why = e.what();
+  if (e.status() == 404 && (e.has_code("MANIFEST_UNKNOWN") || e.has_code("NAME_UNKNOWN")))
+    why = "no such image in the registry: " + why;
+  throw registry::RegistryError(fmt::format("{}: {}", doing, why), e.status(), e.codes(),
+                                e.retryable(), e.retry_after(), e.curl_code());
+}
+
 } // namespace
 
 RegistrySession::RegistrySession(const RegistryFlags& flags)
@@ -37,8 +47,12 @@ oci::Image read_image(RegistrySession& session, const layout::Destination& src,
   case layout::Destination::Kind::docker_archive:
     return layout::read_docker_archive(src.path, src.tag, cache);
   case layout::Destination::Kind::docker:
-    return remote::read_remote_image(session.registries, registry::Reference::parse(src.ref),
-                                     platform, &cache);
+    try {
+      return remote::read_remote_image(session.registries, registry::Reference::parse(src.ref),
+                                       platform, &cache);
+    } catch (const registry::RegistryError& e) {
+      rethrow_about(e, "reading " + src.str());
+    }
   }
   throw RuntimeError("unknown image source");
 }
@@ -57,9 +71,13 @@ void write_image_to(RegistrySession& session, const oci::Image& image,
     if (ref.digest && *ref.digest != image.digest())
       throw InputError(fmt::format("{} names digest {}, but the image is {}", dest.ref,
                                    ref.digest->str(), image.digest().str()));
-    remote::push_image(session.registries, image, ref, session.push, session.progress,
-                       &session.stats);
-    if (!ref.digest) remote::tag_image(session.registries, image, ref);
+    try {
+      remote::push_image(session.registries, image, ref, session.push, session.progress,
+                         &session.stats);
+      if (!ref.digest) remote::tag_image(session.registries, image, ref);
+    } catch (const registry::RegistryError& e) {
+      rethrow_about(e, "pushing to " + dest.str());
+    }
     return;
   }
   }
@@ -67,8 +85,12 @@ void write_image_to(RegistrySession& session, const oci::Image& image,
 
 build::ImageResolver registry_resolver(RegistrySession& session, const layer::BlobStore& cache) {
   return [&session, &cache](const std::string& text, const oci::Platform& platform) {
-    return remote::read_remote_image(session.registries, registry::Reference::parse(text), platform,
-                                     &cache);
+    try {
+      return remote::read_remote_image(session.registries, registry::Reference::parse(text),
+                                       platform, &cache);
+    } catch (const registry::RegistryError& e) {
+      rethrow_about(e, "reading image " + text);
+    }
   };
 }
 

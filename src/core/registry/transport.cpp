@@ -149,19 +149,27 @@ const std::string& Transport::scheme() {
   // go-containerregistry do. A plain-HTTP registry refuses the TLS handshake at
   // once ("wrong version number"), so this costs one round trip, once. Everything
   // else: https only.
-  scheme_ = with_retries(options_.retry, [&](int) {
-    if (!is_insecure(host_)) return ping_with("https");
-    try {
-      return ping_with("https");
-    } catch (const RegistryError& https) {
-      if (https.status() != 0) throw;
-      // A loopback registry that does speak TLS, with a certificate we do not
-      // trust, is a TLS error like anywhere else, not a reason to go plain.
-      if (https.curl_code() == CURLE_PEER_FAILED_VERIFICATION) throw;
-      log::debug("https://{}/v2/ failed ({}); trying http", host_, https.what());
-      return ping_with("http");
-    }
-  });
+  try {
+    scheme_ = with_retries(options_.retry, [&](int) {
+      if (!is_insecure(host_)) return ping_with("https");
+      try {
+        return ping_with("https");
+      } catch (const RegistryError& https) {
+        if (https.status() != 0) throw;
+        // A loopback registry that does speak TLS, with a certificate we do not
+        // trust, is a TLS error like anywhere else, not a reason to go plain.
+        if (https.curl_code() == CURLE_PEER_FAILED_VERIFICATION) throw;
+        log::debug("https://{}/v2/ failed ({}); trying http", host_, https.what());
+        return ping_with("http");
+      }
+    });
+  } catch (const RegistryError& e) {
+    // No answer at all (refused, unknown host, timeout): say so first. TLS
+    // failures say it already ("TLS connection to … failed").
+    if (e.status() != 0 || e.tls_failure()) throw;
+    throw RegistryError(fmt::format("cannot reach the registry {}: {}", host_, e.what()), 0, {},
+                        e.retryable(), {}, e.curl_code());
+  }
   return scheme_;
 }
 
