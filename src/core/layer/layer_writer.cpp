@@ -145,8 +145,8 @@ LayerResult write_layer(const std::vector<TarEntry>& entries, const BlobStore& s
 LayerResult write_layer_cached(const std::vector<TarEntry>& entries, const BlobStore& store,
                                const GzipOptions& gzip) {
   Sha256 key;
-  key.update(fmt::format("tar-v{} level={} chunk={}\n", kTarFormatVersion, gzip.level,
-                         gzip.chunk_size));
+  key.update(fmt::format("tar-v{} gzip-v{} level={} chunk={}\n", kTarFormatVersion,
+                         kGzipFormatVersion, gzip.level, gzip.chunk_size));
   // Length-prefixed fields: no path can forge another entry's fields.
   auto field = [&key](const std::string& v) {
     key.update(fmt::format("{}:", v.size()));
