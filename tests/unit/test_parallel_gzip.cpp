@@ -1,4 +1,5 @@
 #include "layer/parallel_gzip.hpp"
+#include "util/error.hpp"
 
 #include <catch2/catch.hpp>
 #include <random>
@@ -118,4 +119,37 @@ TEST_CASE("ParallelGzipSink: the same bytes for any thread count", "[gzip]") {
     CHECK(compress(in, threads, 256 << 10) == one);
   // The chunk size is part of the output's identity; the thread count is not.
   CHECK(compress(in, 2, 128 << 10) != one);
+}
+
+TEST_CASE("ParallelGzipSink: the plain sink sees the input in order", "[gzip]") {
+  std::string in = text(700000) + random_bytes(300000, 9) + text(123457);
+  for (unsigned threads : {1u, 3u}) {
+    StringSink out, plain;
+    ParallelGzipSink gz(out, {4, 64 << 10, threads}, &plain);
+    for (size_t pos = 0; pos < in.size(); pos += 10007)
+      gz.write(in.data() + pos, std::min<size_t>(10007, in.size() - pos));
+    gz.finish();
+    CHECK(plain.data == in);
+    CHECK(gunzip_all(out.data) == in);
+  }
+}
+
+TEST_CASE("ParallelGzipSink: a failing output surfaces in write or finish", "[gzip]") {
+  class FailingSink : public ByteSink {
+  public:
+    size_t left = 3;
+    void write(const char*, size_t) override {
+      if (left-- == 0) throw RuntimeError("disk full");
+    }
+  };
+  std::string in = text(2 << 20);
+  for (unsigned threads : {1u, 2u}) {
+    FailingSink out;
+    auto run = [&] {
+      ParallelGzipSink gz(out, {4, 64 << 10, threads});
+      gz.write(in.data(), in.size());
+      gz.finish();
+    };
+    CHECK_THROWS_WITH(run(), "disk full");
+  }
 }

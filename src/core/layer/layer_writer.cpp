@@ -92,17 +92,14 @@ void copy_content(archive* a, const TarEntry& t, WriteContext& ctx) {
                                    t.source, total, t.size));
 }
 
-class TeeSink : public ByteSink {
+// Feeds a hash: the tar stream's diff_id.
+class HashSink : public ByteSink {
 public:
-  TeeSink(Sha256& hash, ByteSink& next) : hash_(hash), next_(next) {}
-  void write(const char* buf, size_t len) override {
-    hash_.update(buf, len);
-    next_.write(buf, len);
-  }
+  explicit HashSink(Sha256& hash) : hash_(hash) {}
+  void write(const char* buf, size_t len) override { hash_.update(buf, len); }
 
 private:
   Sha256& hash_;
-  ByteSink& next_;
 };
 
 } // namespace
@@ -132,9 +129,10 @@ LayerResult write_layer(const std::vector<TarEntry>& entries, const BlobStore& s
   HashingFileSink compressed(*file);
   Sha256 diff_hash;
   {
-    ParallelGzipSink gz(compressed, gzip);
-    TeeSink tee(diff_hash, gz);
-    write_tar(entries, tee);
+    // The diff_id is hashed on the sink's writer thread, beside the digest.
+    HashSink diff_sink(diff_hash);
+    ParallelGzipSink gz(compressed, gzip, &diff_sink);
+    write_tar(entries, gz);
     gz.finish();
   }
   LayerResult r{compressed.finish(), diff_hash.finish(), compressed.size()};

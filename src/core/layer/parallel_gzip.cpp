@@ -115,13 +115,15 @@ std::vector<char> compress_chunk(const char* data, size_t len, int level) {
   return out;
 }
 
-ParallelGzipSink::ParallelGzipSink(ByteSink& out, GzipOptions options)
-    : out_(out), options_(options) {
+ParallelGzipSink::ParallelGzipSink(ByteSink& out, GzipOptions options, ByteSink* plain)
+    : out_(out), plain_(plain), options_(options) {
   if (options_.threads == 0) options_.threads = std::max(1u, std::thread::hardware_concurrency());
   pending_.reserve(options_.chunk_size);
-  if (options_.threads > 1)
+  if (options_.threads > 1) {
     for (unsigned i = 0; i < options_.threads; ++i)
       workers_.emplace_back([this] { worker(); });
+    writer_ = std::thread([this] { writer(); });
+  }
 }
 
 ParallelGzipSink::~ParallelGzipSink() {
@@ -132,6 +134,7 @@ ParallelGzipSink::~ParallelGzipSink() {
   cv_.notify_all();
   for (auto& t : workers_)
     t.join();
+  if (writer_.joinable()) writer_.join();
 }
 
 void ParallelGzipSink::write(const char* buf, size_t len) {
@@ -148,68 +151,72 @@ void ParallelGzipSink::submit_chunk() {
   any_member_ = true;
   if (workers_.empty()) {
     auto member = compress_chunk(pending_.data(), pending_.size(), options_.level);
+    if (plain_) plain_->write(pending_.data(), pending_.size());
     out_.write(member.data(), member.size());
     pending_.clear();
     return;
   }
-  // Bound the memory in flight: at most two chunks per worker not yet written.
-  // While waiting, write whatever finished in order, or we could wait forever.
-  const uint64_t limit = 2 * workers_.size();
-  for (;;) {
-    drain(false);
-    std::unique_lock lock(mu_);
-    if (next_seq_ - next_to_write_ < limit) break;
-    cv_.wait(lock, [&] { return error_ || done_.count(next_to_write_) > 0; });
-  }
-  std::vector<char> chunk;
-  chunk.reserve(options_.chunk_size);
-  chunk.swap(pending_);
+  Job job{0, {}, {}};
+  job.raw.reserve(options_.chunk_size);
+  job.raw.swap(pending_);
   {
-    std::lock_guard lock(mu_);
-    jobs_.emplace_back(next_seq_++, std::move(chunk));
+    // Bound the memory in flight: at most two chunks per worker not yet written.
+    std::unique_lock lock(mu_);
+    const uint64_t limit = 2 * workers_.size();
+    cv_.wait(lock, [&] { return error_ || next_seq_ - next_to_write_ < limit; });
+    if (error_) std::rethrow_exception(error_);
+    job.seq = next_seq_++;
+    jobs_.push_back(std::move(job));
   }
   cv_.notify_all();
 }
 
-void ParallelGzipSink::drain(bool wait_all) {
-  for (;;) {
-    std::vector<char> member;
-    {
-      std::unique_lock lock(mu_);
-      if (wait_all)
-        cv_.wait(lock, [&] {
-          return error_ || done_.count(next_to_write_) || next_to_write_ == next_seq_;
-        });
-      if (error_) std::rethrow_exception(error_);
-      auto it = done_.find(next_to_write_);
-      if (it == done_.end()) return;
-      member = std::move(it->second);
-      done_.erase(it);
-      ++next_to_write_;
-    }
-    cv_.notify_all();
-    // Written outside the lock, on the caller's thread: the sink need not be thread-safe.
-    out_.write(member.data(), member.size());
-  }
-}
-
 void ParallelGzipSink::worker() {
   for (;;) {
-    std::pair<uint64_t, std::vector<char>> job;
+    Job job;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
-      if (jobs_.empty()) return;
+      if (stopping_) return;
       job = std::move(jobs_.front());
       jobs_.pop_front();
     }
     try {
-      auto member = compress_chunk(job.second.data(), job.second.size(), options_.level);
+      job.gz = compress_chunk(job.raw.data(), job.raw.size(), options_.level);
       std::lock_guard lock(mu_);
-      done_.emplace(job.first, std::move(member));
+      done_.emplace(job.seq, std::move(job));
     } catch (...) {
       std::lock_guard lock(mu_);
-      error_ = std::current_exception();
+      if (!error_) error_ = std::current_exception();
+    }
+    cv_.notify_all();
+  }
+}
+
+void ParallelGzipSink::writer() {
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || error_ || done_.count(next_to_write_) > 0; });
+      if (stopping_ || error_) return;
+      auto it = done_.find(next_to_write_);
+      job = std::move(it->second);
+      done_.erase(it);
+    }
+    // Outside the lock: the workers go on compressing while this thread hashes and writes.
+    try {
+      if (plain_) plain_->write(job.raw.data(), job.raw.size());
+      out_.write(job.gz.data(), job.gz.size());
+    } catch (...) {
+      std::lock_guard lock(mu_);
+      if (!error_) error_ = std::current_exception();
+      cv_.notify_all();
+      return;
+    }
+    {
+      std::lock_guard lock(mu_);
+      ++next_to_write_;
     }
     cv_.notify_all();
   }
@@ -218,9 +225,10 @@ void ParallelGzipSink::worker() {
 void ParallelGzipSink::finish() {
   // An empty input still needs one (empty) member to be a valid gzip stream.
   if (!pending_.empty() || !any_member_) submit_chunk();
-  if (!workers_.empty())
-    while (next_to_write_ < next_seq_)
-      drain(true);
+  if (workers_.empty()) return;
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return error_ || next_to_write_ == next_seq_; });
+  if (error_) std::rethrow_exception(error_);
 }
 
 } // namespace rt::layer

@@ -29,35 +29,46 @@ struct GzipOptions {
 
 class ParallelGzipSink : public ByteSink {
 public:
-  // Compressed bytes go to `out`, in order, from the calling thread only.
-  ParallelGzipSink(ByteSink& out, GzipOptions options);
+  // Compressed bytes go to `out`, in order; `plain`, if given, gets the input
+  // bytes, in order (e.g. to hash them). With several threads both are written
+  // from one writer thread, so that hashing and writing overlap compression;
+  // neither needs to be thread-safe, and neither is touched after finish().
+  ParallelGzipSink(ByteSink& out, GzipOptions options, ByteSink* plain = nullptr);
   ~ParallelGzipSink() override;
   ParallelGzipSink(const ParallelGzipSink&) = delete;
   ParallelGzipSink& operator=(const ParallelGzipSink&) = delete;
 
   void write(const char* buf, size_t len) override;
   // Compresses what is buffered and waits for every member to be written.
+  // Rethrows the first error of a worker or of `out`/`plain`.
   void finish();
 
 private:
+  struct Job {
+    uint64_t seq = 0;
+    std::vector<char> raw;
+    std::vector<char> gz;
+  };
   void submit_chunk();
-  void drain(bool wait_all);
   void worker();
+  void writer();
 
   ByteSink& out_;
+  ByteSink* plain_;
   GzipOptions options_;
   std::vector<char> pending_;
-  uint64_t next_seq_ = 0;
-  uint64_t next_to_write_ = 0;
+  uint64_t next_seq_ = 0;      // guarded by mu_
+  uint64_t next_to_write_ = 0; // guarded by mu_
   bool any_member_ = false;
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::pair<uint64_t, std::vector<char>>> jobs_;
-  std::map<uint64_t, std::vector<char>> done_;
+  std::deque<Job> jobs_;
+  std::map<uint64_t, Job> done_;
   std::exception_ptr error_;
   bool stopping_ = false;
   std::vector<std::thread> workers_;
+  std::thread writer_;
 };
 
 // Compresses one chunk into a complete gzip member with a fixed header
