@@ -237,9 +237,13 @@ void Transport::fail_unauthorized(std::string_view what, const HttpResponse& res
     // The token was issued, but without the access asked for (a pull-only user
     // pushing): say so, rather than leave "authentication required" alone.
     for (const auto& c : challenges_of(response))
-      if (c.scheme == "bearer" && c.param("error") == "insufficient_scope")
+      if (c.scheme == "bearer" && c.param("error") == "insufficient_scope") {
+        // Sorted: distribution lists the actions in no fixed order.
+        Scopes wanted;
+        wanted.add(c.param("scope"));
         hint = fmt::format(" (insufficient_scope: the credentials for {} do not grant {})", host_,
-                           c.param("scope"));
+                           wanted.empty() ? std::string(c.param("scope")) : wanted.str());
+      }
   }
   throw RegistryError(fmt::format("authentication required: {}{}", e.what(), hint), e.status(),
                       e.codes(), false);
