@@ -37,9 +37,12 @@ Digest copy(const CopyOptions& o) {
   RegistrySession session(o.registry);
   oci::Image image = read_image(session, src, platform, cache);
   write_image_to(session, image, dest);
-  log::info("copied {} to {} ({} blobs uploaded, {} mounted, {} already present)",
-            image.digest().str(), dest.str(), session.stats.uploaded.load(),
-            session.stats.mounted.load(), session.stats.skipped.load());
+  if (dest.kind == layout::Destination::Kind::docker)
+    log::info("copied {} to {} ({} blobs uploaded, {} mounted, {} already present)",
+              image.digest().str(), dest.str(), session.stats.uploaded.load(),
+              session.stats.mounted.load(), session.stats.skipped.load());
+  else
+    log::info("copied {} to {}", image.digest().str(), dest.str());
   return image.digest();
 }
 
