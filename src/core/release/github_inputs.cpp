@@ -2,6 +2,7 @@
 
 #include "github/fetch_url.hpp"
 #include "github/github.hpp"
+#include "remote/progress.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/log.hpp"
@@ -75,7 +76,13 @@ GithubInputs prepare_github_inputs(ReleaseRun& run, const std::string& version,
           want.name));
     std::string file = staging + "/" + want.name;
     log::info("downloading {} ({} bytes)", want.name, asset->size);
-    gh.download_asset(repo, *asset, file, expected);
+    // On a terminal, a progress line per asset, as for blobs pushed.
+    remote::Progress& bar = run.session.progress;
+    size_t line = bar.enabled() ? bar.start(want.name, asset->size) : 0;
+    gh.download_asset(repo, *asset, file, expected, [&](int64_t got, int64_t) {
+      if (bar.enabled()) bar.update(line, got);
+    });
+    if (bar.enabled()) bar.done(line, "downloaded");
     Digest actual = sha256_of_file(file);
     if (!expected) log::warn("{} is unverified: {}", want.name, actual.str());
     in.files[want.name] = file;
