@@ -56,6 +56,11 @@ void append_member(std::vector<char>& out, const char* data, size_t len, int lev
 }
 } // namespace
 
+std::string compressor_identity(int level) {
+  return std::string("libdeflate ") + LIBDEFLATE_VERSION_STRING + ", level " +
+         std::to_string(level) + ", gzip-v" + std::to_string(kGzipFormatVersion);
+}
+
 std::vector<char> gzip_member(const char* data, size_t len, int level) {
   std::vector<char> out;
   append_member(out, data, len, level);

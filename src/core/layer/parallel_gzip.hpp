@@ -12,6 +12,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -20,6 +21,11 @@ namespace rt::layer {
 // Bumped whenever the bytes for given options change (it keys the layer cache).
 // 2: incompressible runs stored (compress_chunk).
 inline constexpr int kGzipFormatVersion = 2;
+
+// "libdeflate 1.14, level 4, gzip-v2": what decides the compressed bytes of a
+// layer beside its tar. Another libdeflate version gives other bytes for the
+// same tar, so --version and reproduce name it.
+std::string compressor_identity(int level);
 
 struct GzipOptions {
   int level = 4;               // libdeflate level; part of the output's identity

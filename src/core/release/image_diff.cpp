@@ -1,5 +1,7 @@
 #include "release/image_diff.hpp"
 
+#include "layer/parallel_gzip.hpp"
+
 #include "layer/tar_reader.hpp"
 #include "util/error.hpp"
 
@@ -421,6 +423,9 @@ std::string ImageDiff::explain() const {
       out += fmt::format("  {}: same tar (diff_id {}), different compression:\n", label,
                          l.expected_diff_id.str());
       out += fmt::format("    blob {} → {}\n", l.expected_digest.str(), l.actual_digest.str());
+      out += fmt::format("    (this release-tool compresses with {}; another libdeflate version, "
+                         "level or release-tool gives other bytes for the same tar)\n",
+                         layer::compressor_identity(layer::GzipOptions{}.level));
       break;
     case LayerDiff::Kind::content:
       out += fmt::format("  {}: content differs: diff_id {} → {}\n", label,
