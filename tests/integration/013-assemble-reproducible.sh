@@ -14,7 +14,8 @@ rt_setup
 
 # make_context DIR ORDER : the same files, created in sorted or reverse order
 # (so that directory listings on disk differ). Content is deterministic: text,
-# and 5 MiB of seeded pseudo-random bytes (several gzip chunks, so threads matter).
+# 5 MiB of seeded pseudo-random bytes, 3 MiB of text and 3.6 MiB of both
+# interleaved (several gzip chunks, stored and compressed, so threads matter).
 make_context() {
   "$RT_PYTHON" - "$1" "$2" <<'EOF'
 import os, random, sys
@@ -24,6 +25,10 @@ files = {f"src/pkg{i}/mod{j}.txt": (f"package {i} module {j}\n" * (i * 7 + j + 1
          for i in range(6) for j in range(5)}
 files["bin/tool"] = b"#!/bin/sh\necho tool\n"
 files["data/big.bin"] = rng.randbytes(5 << 20)
+# 3 MiB of compressible text, then text and random bytes interleaved: chunks
+# compressed, stored and mixed (compress_chunk splits those into members).
+files["data/big.txt"] = b"".join(f"line {rng.randrange(10**6)} of a log\n".encode() for _ in range(150000))
+files["data/mixed.bin"] = b"".join(rng.randbytes(6000) + (b"text " * 1200) for _ in range(300))
 files["data/notes.md"] = b"# notes\n" * 1000
 files["skip/secret.txt"] = b"excluded by .dockerignore\n"
 files["Dockerfile"] = b"""FROM scratch
