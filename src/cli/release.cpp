@@ -33,7 +33,10 @@ void add_release_command(CLI::App& app, Action& action, const char* name, const 
                          bool version_required, bool publishes, Run run) {
   auto o = std::make_shared<release::ReleaseOptions>();
   auto* cmd = app.add_subcommand(name, help);
-  auto* v = cmd->add_option("--version", o->version, "Release version (the tag)");
+  auto* v = cmd->add_option(
+      "--version", o->version,
+      version_required ? "Release version: the tag of the GitHub Release"
+                       : "Release version (default: git describe --tags --always --dirty)");
   if (version_required) v->required();
   add_release_flags(cmd, *o);
   if (publishes) add_publish_flags(cmd, *o);
