@@ -29,12 +29,7 @@ rt_setup
 V=0.42.0
 TOKEN=ghp_rtTestToken0123456789abcdefSECRET
 WRONG=ghp_rtWrongToken9876543210fedcbaSECRET
-release_checkout
-release_bases
-release_registry
-echo '{"rules": []}' >"$T/rules.json"
-start_fault_proxy "$T/rules.json"
-release_flags "$SRC" "$PROXY"
+release_through_proxy
 
 # An old 0.42.0 on every repository, which no failed final may move.
 for name in "${RELEASE_IMAGES[@]}"; do
