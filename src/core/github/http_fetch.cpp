@@ -1,6 +1,7 @@
 #include "github/http_fetch.hpp"
 
 #include "github/protocol.hpp"
+#include "registry/http_stream.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/log.hpp"

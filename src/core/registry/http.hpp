@@ -2,6 +2,7 @@
 // HTTP over libcurl for the registry client: one request at a time on pooled
 // handles (connections are reused), bodies streamed both ways, redirects followed
 // by hand so that credentials never leave the origin they were meant for.
+// Streaming GETs (HttpStream) are in registry/http_stream.hpp.
 #include "registry/url.hpp"
 #include "util/io.hpp"
 
@@ -80,28 +81,5 @@ struct HttpResponse {
 // Throws RegistryError (status 0) when no response arrives: connection, TLS,
 // timeout, a body source that fails, or a body above max_body.
 HttpResponse http_perform(const HttpRequest& request);
-
-// A GET whose body is read as it arrives (curl_multi, paused when the consumer
-// falls behind: at most ~1 MiB is buffered). Redirects are followed as in
-// http_perform. read() throws RegistryError if the connection fails mid-body.
-class HttpStream : public ByteSource {
-public:
-  // Sends the request and waits for the final response's headers.
-  // Throws RegistryError (status 0) when no response arrives.
-  static std::unique_ptr<HttpStream> open(const HttpRequest& request);
-  ~HttpStream() override;
-  long status() const;
-  const Headers& headers() const;
-  const std::string& url() const;
-  size_t read(char* buf, size_t len) override;
-  // Reads the rest of the body (up to `limit` bytes) into a string: for error bodies.
-  std::string read_rest(size_t limit = 64 << 10);
-
-  struct Impl;
-  explicit HttpStream(std::unique_ptr<Impl> impl);
-
-private:
-  std::unique_ptr<Impl> impl_;
-};
 
 } // namespace rt::registry

@@ -5,6 +5,7 @@
 // RegistryError. Push and pull code above it never sees a credential.
 #include "registry/bearer.hpp"
 #include "registry/http.hpp"
+#include "registry/http_stream.hpp"
 #include "registry/keychain.hpp"
 #include "registry/retry.hpp"
 
