@@ -1,5 +1,6 @@
 // write_docker_archive / read_docker_archive, checked with skopeo (a missing
 // tool fails the test), and the gzip decoder they use.
+#include "image_fixtures.hpp"
 #include "layer/layer_writer.hpp"
 #include "layout/docker_archive.hpp"
 #include "layout/gunzip.hpp"
@@ -9,38 +10,15 @@
 #include "util/fs.hpp"
 
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <fstream>
-#include <sys/wait.h>
 
 using namespace rt;
 using namespace rt::layout;
 using nlohmann::json;
+using rt::test::require_tool;
+using rt::test::run;
 
 namespace {
-
-struct Run {
-  int status = -1;
-  std::string out;
-};
-
-// Runs a shell command, stdout and stderr together.
-Run run(const std::string& cmd) {
-  Run r;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  REQUIRE(p);
-  char buf[4096];
-  while (size_t n = std::fread(buf, 1, sizeof buf, p))
-    r.out.append(buf, n);
-  int rc = ::pclose(p);
-  r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  return r;
-}
-
-void require_tool(const std::string& tool) {
-  INFO(tool << " is not installed (apt-get install -y skopeo)");
-  REQUIRE(run("command -v " + tool).status == 0);
-}
 
 // A two-layer image over files in `dir`; the second layer is larger than one
 // gzip chunk so that it has several members.
@@ -58,20 +36,7 @@ oci::Image build_image(const std::string& dir, const layer::BlobStore& store,
       {{"data", EntryType::directory, 0755},
        {"data/big", EntryType::file, 0600, 1000, 1000, 0, static_cast<int64_t>(big.size()), "",
         dir + "/big"}}};
-  json config = {{"architecture", "amd64"},
-                 {"os", "linux"},
-                 {"config", json::object()},
-                 {"rootfs", {{"type", "layers"}, {"diff_ids", json::array()}}}};
-  std::vector<oci::LayerPtr> out;
-  for (auto& entries : layers) {
-    layer::sort_entries(entries);
-    auto r = layer::write_layer(entries, store, {});
-    config["rootfs"]["diff_ids"].push_back(r.diff_id.str());
-    oci::Descriptor d{std::string(oci::kOciLayerGzip), r.digest, r.size};
-    out.push_back(std::make_shared<oci::FileLayer>(d, r.diff_id, store.path(r.digest)));
-  }
-  if (!diff_ids_override.empty()) config["rootfs"]["diff_ids"] = diff_ids_override;
-  return oci::make_image(oci::canonical(config), out);
+  return test::image_of_layers(std::move(layers), store, std::move(diff_ids_override));
 }
 
 std::vector<std::string> tar_names(const std::string& file) {

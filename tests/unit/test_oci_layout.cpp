@@ -1,5 +1,6 @@
 // write_oci_layout / read_oci_layout, checked by tools we did not write
 // (oci-image-tool, umoci, skopeo). A missing tool fails the test.
+#include "image_fixtures.hpp"
 #include "layer/layer_writer.hpp"
 #include "layout/oci_layout.hpp"
 #include "oci/media_types.hpp"
@@ -7,40 +8,18 @@
 #include "util/fs.hpp"
 
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <fstream>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace rt;
 using namespace rt::layout;
 using nlohmann::json;
+using rt::test::BrokenLayer;
+using rt::test::require_tool;
+using rt::test::run;
 
 namespace {
-
-struct Run {
-  int status = -1;
-  std::string out;
-};
-
-// Runs a shell command, stdout and stderr together.
-Run run(const std::string& cmd) {
-  Run r;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  REQUIRE(p);
-  char buf[4096];
-  while (size_t n = std::fread(buf, 1, sizeof buf, p))
-    r.out.append(buf, n);
-  int rc = ::pclose(p);
-  r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  return r;
-}
-
-void require_tool(const std::string& tool) {
-  INFO(tool << " is not installed (apt-get install -y skopeo umoci oci-image-tool)");
-  REQUIRE(run("command -v " + tool).status == 0);
-}
 
 // A two-layer image over files in `dir`; `marker` makes images differ.
 oci::Image build_image(const std::string& dir, const layer::BlobStore& store,
@@ -56,32 +35,8 @@ oci::Image build_image(const std::string& dir, const layer::BlobStore& store,
        {"app/run.sh", EntryType::file, 0755, 0, 0, 0,
         static_cast<int64_t>(fs::file_size(dir + "/run.sh")), "", dir + "/run.sh"},
        {"app/link", EntryType::symlink, 0777, 0, 0, 0, 0, "run.sh"}}};
-  json config = {{"architecture", "amd64"},
-                 {"os", "linux"},
-                 {"config", json::object()},
-                 {"rootfs", {{"type", "layers"}, {"diff_ids", json::array()}}}};
-  std::vector<oci::LayerPtr> out;
-  for (auto& entries : layers) {
-    layer::sort_entries(entries);
-    auto r = layer::write_layer(entries, store, {});
-    config["rootfs"]["diff_ids"].push_back(r.diff_id.str());
-    oci::Descriptor d{std::string(oci::kOciLayerGzip), r.digest, r.size};
-    out.push_back(std::make_shared<oci::FileLayer>(d, r.diff_id, store.path(r.digest)));
-  }
-  return oci::make_image(oci::canonical(config), out);
+  return test::image_of_layers(std::move(layers), store);
 }
-
-// A layer that cannot be opened: a write that needs it must fail.
-class BrokenLayer : public oci::Layer {
-public:
-  BrokenLayer() : desc_{std::string(oci::kOciLayerGzip), sha256_of("missing"), 7} {}
-  const oci::Descriptor& descriptor() const override { return desc_; }
-  const Digest& diff_id() const override { return desc_.digest; }
-  std::unique_ptr<ByteSource> open() const override { throw RuntimeError("broken layer"); }
-
-private:
-  oci::Descriptor desc_;
-};
 
 std::string read_all(const oci::Layer& l) {
   auto src = l.open();

@@ -1,5 +1,6 @@
 // OutputSet: oci: and docker-archive: outputs written all or nothing, and a
 // failure that leaves every destination as it was (new ones not there at all).
+#include "image_fixtures.hpp"
 #include "layer/layer_writer.hpp"
 #include "layout/docker_archive.hpp"
 #include "layout/oci_layout.hpp"
@@ -15,6 +16,7 @@
 using namespace rt;
 using namespace rt::layout;
 using nlohmann::json;
+using rt::test::BrokenLayer;
 
 namespace {
 
@@ -34,18 +36,6 @@ oci::Image image_of(const std::string& dir, const layer::BlobStore& store,
   return oci::make_image(oci::canonical(config),
                          {std::make_shared<oci::FileLayer>(d, r.diff_id, store.path(r.digest))});
 }
-
-// A layer that cannot be read: writing an image that has it fails.
-class BrokenLayer : public oci::Layer {
-public:
-  BrokenLayer() : desc_{std::string(oci::kOciLayerGzip), sha256_of("missing"), 7} {}
-  const oci::Descriptor& descriptor() const override { return desc_; }
-  const Digest& diff_id() const override { return desc_.digest; }
-  std::unique_ptr<ByteSource> open() const override { throw RuntimeError("broken layer"); }
-
-private:
-  oci::Descriptor desc_;
-};
 
 // `good`'s layer, then one that fails: the first blob is in before the failure.
 oci::Image with_broken_layer(const oci::Image& good) {
