@@ -115,6 +115,13 @@ expect_bad_dockerfile 2 "sneaky-out is a symlink to dir/../../outside, outside" 
 FROM scratch
 COPY sneaky-out/ /x/
 EOF
+# A FIFO inside a copied directory: no tar entry for it, and the line says where.
+mkdir -p "$CTX/pipes" && mkfifo "$CTX/pipes/fifo"
+expect_bad_dockerfile 2 "pipes/fifo: not a regular file, directory or symlink" <<'EOF'
+FROM scratch
+COPY pipes/ /p/
+EOF
+rm -rf "$CTX/pipes"
 expect_bad_dockerfile 2 "must be a directory and end with '/'" <<'EOF'
 FROM scratch
 COPY file.txt dir/inner.txt /notadir

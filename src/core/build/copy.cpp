@@ -110,7 +110,13 @@ void plan_context_source(BuildRun& run, const Instruction& ins, bool is_add,
   };
   if (top.type == EntryType::directory) {
     std::string prefix = match.empty() ? "" : match + "/";
-    for (auto& e : run.context.walk(match))
+    std::vector<TarEntry> found;
+    try {
+      found = run.context.walk(match); // a FIFO or device inside: Dockerfile:LINE names it
+    } catch (const InputError& e) {
+      run.fail(ins, e.what());
+    }
+    for (auto& e : found)
       out.push_back({e.path.substr(prefix.size()), normalise(e), true});
     return;
   }
