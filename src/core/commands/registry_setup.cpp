@@ -83,13 +83,17 @@ void write_image_to(RegistrySession& session, const oci::Image& image,
   }
 }
 
-build::ImageResolver registry_resolver(RegistrySession& session, const layer::BlobStore& cache) {
-  return [&session, &cache](const std::string& text, const oci::Platform& platform) {
+build::ImageResolver registry_resolver(RegistrySession& session, const layer::BlobStore& cache,
+                                       std::function<std::string(const std::string&)> rewrite) {
+  return [&session, &cache, rewrite](const std::string& text, const oci::Platform& platform) {
+    std::string looked_up = rewrite ? rewrite(text) : text;
     try {
-      return remote::read_remote_image(session.registries, registry::Reference::parse(text),
+      return remote::read_remote_image(session.registries, registry::Reference::parse(looked_up),
                                        platform, &cache);
     } catch (const registry::RegistryError& e) {
-      rethrow_about(e, "reading image " + text);
+      rethrow_about(e, looked_up == text
+                           ? "reading image " + text
+                           : fmt::format("reading image {} (for {})", looked_up, text));
     }
   };
 }

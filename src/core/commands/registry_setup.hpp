@@ -1,4 +1,5 @@
 #pragma once
+#include <functional>
 // What the registry-facing commands share: the registry flags, one set of
 // clients for the run, and reading/writing images wherever they live.
 #include "build/builder.hpp"
@@ -36,7 +37,9 @@ oci::Image read_image(RegistrySession& session, const layout::Destination& src,
 // Writes an image to oci:, docker-archive: or docker:// (push by digest, then the tag).
 void write_image_to(RegistrySession& session, const oci::Image& image,
                     const layout::Destination& dest);
-// Lets builds resolve FROM <registry image> through the session.
-build::ImageResolver registry_resolver(RegistrySession& session, const layer::BlobStore& cache);
+// Lets builds resolve FROM <registry image> through the session. `rewrite`, if
+// given, maps a reference as written to the one looked up (--registry-rewrite).
+build::ImageResolver registry_resolver(RegistrySession& session, const layer::BlobStore& cache,
+                                       std::function<std::string(const std::string&)> rewrite = {});
 
 } // namespace rt::commands

@@ -104,10 +104,8 @@ std::vector<BuiltImage> ReleaseRun::build_all(
     b.store_root = cache.root();
     b.fetch_url = fetch;
     // A base is looked up where --registry-rewrite sends it; its name stays as written.
-    b.resolve_image = [this](const std::string& ref, const oci::Platform& platform) {
-      return remote::read_remote_image(
-          session.registries, registry::Reference::parse(rewrites.apply(ref)), platform, &cache);
-    };
+    b.resolve_image = commands::registry_resolver(
+        session, cache, [this](const std::string& ref) { return rewrites.apply(ref); });
     std::map<std::string, std::string> oci_info = {
         {"org.opencontainers.image.version", meta.version},
         {"org.opencontainers.image.revision", meta.commit},
