@@ -19,24 +19,13 @@ RUNS=${RUNS:-3}
 SMALL_FILES=${SMALL_FILES:-30000}
 LARGE_FILES=${LARGE_FILES:-3}
 LARGE_MIB=${LARGE_MIB:-150}
-PYTHON=/usr/bin/python3 # Debian's, whatever python3 is first on PATH
-
-die() { echo "bench: $*" >&2; exit 1; }
-for tool in umoci skopeo jq /usr/bin/time "$PYTHON"; do
-  command -v "$tool" >/dev/null || die "$tool is missing (scripts/install-deps.sh installs it)"
-done
+# shellcheck source=bench/lib.sh
+source "$REPO/bench/lib.sh" # PYTHON, die, require_tools, ensure_rt_bin, timed, stats
+require_tools umoci skopeo jq /usr/bin/time "$PYTHON"
 ((RUNS >= 1)) || die "RUNS must be at least 1"
 
 # --- release-tool: the given binary, or an optimised build of this checkout ------
-if [[ -z ${RT_BIN:-} ]]; then
-  echo "bench: building release-tool (Release) in build-bench/ ..." >&2
-  mkdir -p "$REPO/build-bench"
-  { cmake -S "$REPO" -B "$REPO/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF &&
-    ninja -C "$REPO/build-bench" release-tool; } >"$REPO/build-bench/build.log" 2>&1 ||
-    { tail -n 30 "$REPO/build-bench/build.log" >&2; die "cannot build release-tool (log: build-bench/build.log)"; }
-  RT_BIN=$REPO/build-bench/src/cli/release-tool
-fi
-[[ -x $RT_BIN ]] || die "RT_BIN=$RT_BIN is not executable"
+ensure_rt_bin
 
 # --- the tree: deterministic, generated once per parameter set -------------------
 CTX=$BENCH_DIR/ctx
@@ -93,20 +82,7 @@ TREE_FILES=$(find "$TREE" -type f | wc -l)
 # Read it all once, so that every timed run starts from the same page cache.
 tar -cf - -C "$CTX" tree | cat >/dev/null
 
-# --- timing ----------------------------------------------------------------------
-# timed NAME CMD... : run CMD under /usr/bin/time -v; appends "seconds rss_kib"
-# to $BENCH_DIR/results.NAME.
-timed() {
-  local name=$1 log=$BENCH_DIR/time.log
-  shift
-  /usr/bin/time -v -o "$log" "$@" >"$BENCH_DIR/stdout.log" 2>"$BENCH_DIR/stderr.log" ||
-    { cat "$BENCH_DIR/stderr.log" >&2; die "$name failed: $*"; }
-  awk -F': ' '
-    /Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i] }
-    /User time \(seconds\)|System time \(seconds\)/ { cpu += $2 }
-    /Maximum resident set size/ { rss = $2 }
-    END { printf "%.3f %d %.3f\n", s, rss, cpu }' "$log" >>"$BENCH_DIR/results.$name"
-}
+# --- timing (timed and stats: bench/lib.sh) ---------------------------------------
 rm -f "$BENCH_DIR"/results.*
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 RT_OUT=$BENCH_DIR/out-release-tool
@@ -139,16 +115,6 @@ UMOCI_LAYER=$(layer_mib "$UMOCI_OUT")
 [[ $(skopeo inspect "oci:$RT_OUT:bench" | jq -r .Digest) == $(skopeo inspect "oci:$RT_OUT.warm:bench" | jq -r .Digest) ]] ||
   die "the warm rerun produced another digest"
 
-stats() { # NAME : "median min max peak_rss_mb median_cpu"
-  "$PYTHON" - "$BENCH_DIR/results.$1" <<'EOF'
-import statistics, sys
-rows = [line.split() for line in open(sys.argv[1])]
-secs = [float(r[0]) for r in rows]
-rss = max(int(r[1]) for r in rows) * 1024 / 1e6  # time -v reports KiB
-cpu = statistics.median(float(r[2]) for r in rows)
-print(f"{statistics.median(secs):.2f} {min(secs):.2f} {max(secs):.2f} {rss:.0f} {cpu:.2f}")
-EOF
-}
 read -r rt_med rt_min rt_max rt_rss rt_cpu <<<"$(stats release-tool-cold)"
 read -r um_med um_min um_max um_rss um_cpu <<<"$(stats umoci-insert)"
 read -r wa_med wa_min wa_max wa_rss wa_cpu <<<"$(stats release-tool-warm)"

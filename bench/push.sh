@@ -20,25 +20,14 @@ BENCH_DIR=${BENCH_DIR:-/tmp/rt-bench-push}
 RUNS=${RUNS:-3}
 RANDOM_MIB=${RANDOM_MIB:-660}
 TEXT_MIB=${TEXT_MIB:-120}
-PYTHON=/usr/bin/python3 # Debian's, whatever python3 is first on PATH
-
-die() { echo "bench: $*" >&2; exit 1; }
-for tool in skopeo docker-registry jq openssl curl /usr/bin/time "$PYTHON"; do
-  command -v "$tool" >/dev/null || die "$tool is missing (scripts/install-deps.sh installs it)"
-done
+# shellcheck source=bench/lib.sh
+source "$REPO/bench/lib.sh" # PYTHON, die, require_tools, ensure_rt_bin, timed, stats
+require_tools skopeo docker-registry jq openssl curl /usr/bin/time "$PYTHON"
 ((RUNS >= 1)) || die "RUNS must be at least 1"
 mkdir -p "$BENCH_DIR"
 
 # --- release-tool: the given binary, or an optimised build of this checkout ------
-if [[ -z ${RT_BIN:-} ]]; then
-  echo "bench: building release-tool (Release) in build-bench/ ..." >&2
-  mkdir -p "$REPO/build-bench"
-  { cmake -S "$REPO" -B "$REPO/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF &&
-    ninja -C "$REPO/build-bench" release-tool; } >"$REPO/build-bench/build.log" 2>&1 ||
-    { tail -n 30 "$REPO/build-bench/build.log" >&2; die "cannot build release-tool (log: build-bench/build.log)"; }
-  RT_BIN=$REPO/build-bench/src/cli/release-tool
-fi
-[[ -x $RT_BIN ]] || die "RT_BIN=$RT_BIN is not executable"
+ensure_rt_bin
 RT_BIN=$(realpath "$RT_BIN")
 
 # --- the image: deterministic content, assembled once into an OCI layout -------------
@@ -99,20 +88,7 @@ wipe_registry() {
   restart_registry
 }
 
-# --- timing ----------------------------------------------------------------------
-# timed NAME CMD... : run CMD under /usr/bin/time -v; appends "seconds rss_kib cpu"
-# to $BENCH_DIR/results.NAME; the command's stdout is kept in $BENCH_DIR/stdout.log.
-timed() {
-  local name=$1 log=$BENCH_DIR/time.log
-  shift
-  /usr/bin/time -v -o "$log" "$@" >"$BENCH_DIR/stdout.log" 2>"$BENCH_DIR/stderr.log" ||
-    { cat "$BENCH_DIR/stderr.log" >&2; die "$name failed: $*"; }
-  awk -F': ' '
-    /Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i] }
-    /User time \(seconds\)|System time \(seconds\)/ { cpu += $2 }
-    /Maximum resident set size/ { rss = $2 }
-    END { printf "%.3f %d %.3f\n", s, rss, cpu }' "$log" >>"$BENCH_DIR/results.$name"
-}
+# --- timing (timed and stats: bench/lib.sh) ---------------------------------------
 pushed_digest() { # REPO : the digest the registry serves for REPO:1, read by skopeo
   skopeo inspect --tls-verify=false --no-tags "docker://$REG/$1:1" | jq -r .Digest
 }
@@ -147,16 +123,6 @@ for ((run = 1; run <= RUNS; run++)); do
 done
 
 # --- report -------------------------------------------------------------------------
-stats() { # NAME : "median min max peak_rss_mb median_cpu"
-  "$PYTHON" - "$BENCH_DIR/results.$1" <<'EOF'
-import statistics, sys
-rows = [line.split() for line in open(sys.argv[1])]
-secs = [float(r[0]) for r in rows]
-rss = max(int(r[1]) for r in rows) * 1024 / 1e6  # time -v reports KiB
-cpu = statistics.median(float(r[2]) for r in rows)
-print(f"{statistics.median(secs):.2f} {min(secs):.2f} {max(secs):.2f} {rss:.0f} {cpu:.2f}")
-EOF
-}
 read -r rt_med rt_min rt_max rt_rss rt_cpu <<<"$(stats release-tool-cold)"
 read -r sk_med sk_min sk_max sk_rss sk_cpu <<<"$(stats skopeo)"
 read -r re_med re_min re_max re_rss re_cpu <<<"$(stats release-tool-rerun)"

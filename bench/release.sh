@@ -25,19 +25,12 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUNS=${RUNS:-3}
 PROFILE=${PROFILE:-0}
-die() { echo "bench: $*" >&2; exit 1; }
-for tool in docker-registry skopeo jq curl gcc make git /usr/bin/python3; do
-  command -v "$tool" >/dev/null || die "$tool is missing (scripts/install-deps.sh installs it)"
-done
+# shellcheck source=lib.sh
+source "$REPO/bench/lib.sh" # die, require_tools, ensure_rt_bin
+require_tools docker-registry skopeo jq curl gcc make git /usr/bin/python3
 ((RUNS >= 1)) || die "RUNS must be at least 1"
 
-if [[ -z ${RT_BIN:-} ]]; then
-  echo "bench: building release-tool (Release) in build-bench/ ..." >&2
-  cmake -S "$REPO" -B "$REPO/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-  ninja -C "$REPO/build-bench" release-tool >/dev/null
-  RT_BIN=$REPO/build-bench/src/cli/release-tool
-fi
-[[ -x $RT_BIN ]] || die "RT_BIN=$RT_BIN is not executable"
+ensure_rt_bin
 export RT_BIN RT_SOURCE_DIR=$REPO
 
 # The test support: servers, the scratch checkout of the release files, flags.
@@ -80,8 +73,8 @@ for ((i = 1; i <= RUNS; i++)); do
   run_rc unchanged "$CACHE"
 done
 
-# stats FILE COLUMN : "median (min–max)" of a column.
-stats() {
+# column_stats FILE COLUMN : "median (min–max)" of a column.
+column_stats() {
   sort -g -k"$2","$2" "$1" | awk -v c="$2" '{v[NR] = $c} END {
     m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
     printf "%s (%s–%s)", m, v[1], v[NR] }'
@@ -90,8 +83,9 @@ echo
 echo "release-tool rc, the four example images, $RUNS runs each (median (min–max)):"
 printf '%-10s %-24s %-28s %-16s %s\n' "" "wall seconds" "blob bytes uploaded" "requests" "write requests"
 for label in cold unchanged; do
-  printf '%-10s %-24s %-28s %-16s %s\n' "$label" "$(stats "$T/$label.txt" 1)" \
-    "$(stats "$T/$label.txt" 2)" "$(stats "$T/$label.txt" 3)" "$(stats "$T/$label.txt" 4)"
+  printf '%-10s %-24s %-28s %-16s %s\n' "$label" "$(column_stats "$T/$label.txt" 1)" \
+    "$(column_stats "$T/$label.txt" 2)" "$(column_stats "$T/$label.txt" 3)" \
+    "$(column_stats "$T/$label.txt" 4)"
 done
 MEDIAN=$(sort -g "$T/unchanged.txt" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
 BYTES=$(awk '{s += $2} END {print s}' "$T/unchanged.txt")
