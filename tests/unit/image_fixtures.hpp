@@ -43,10 +43,12 @@ inline void require_tool(const std::string& tool) {
 }
 
 // An amd64/linux image with one layer per entry list (sorted, then written into
-// `store`); `diff_ids_override`, when not empty, replaces the config's diff_ids.
+// `store`, through the layer cache if `cached`); `diff_ids_override`, when not
+// empty, replaces the config's diff_ids.
 inline oci::Image image_of_layers(std::vector<std::vector<layer::TarEntry>> layers,
                                   const layer::BlobStore& store,
-                                  std::vector<std::string> diff_ids_override = {}) {
+                                  std::vector<std::string> diff_ids_override = {},
+                                  bool cached = false) {
   using nlohmann::json;
   json config = {{"architecture", "amd64"},
                  {"os", "linux"},
@@ -55,7 +57,8 @@ inline oci::Image image_of_layers(std::vector<std::vector<layer::TarEntry>> laye
   std::vector<oci::LayerPtr> out;
   for (auto& entries : layers) {
     layer::sort_entries(entries);
-    auto r = layer::write_layer(entries, store, {});
+    auto r = cached ? layer::write_layer_cached(entries, store, {})
+                    : layer::write_layer(entries, store, {});
     config["rootfs"]["diff_ids"].push_back(r.diff_id.str());
     oci::Descriptor d{std::string(oci::kOciLayerGzip), r.digest, r.size};
     out.push_back(std::make_shared<oci::FileLayer>(d, r.diff_id, store.path(r.digest)));

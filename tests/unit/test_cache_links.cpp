@@ -2,6 +2,7 @@
 // stat stamp still holds is linked without being read again; any other local
 // blob is hashed before it is linked; a blob edited through an output never
 // reaches another output, and the edited output is mended by the next write.
+#include "image_fixtures.hpp"
 #include "layer/layer_writer.hpp"
 #include "layout/oci_layout.hpp"
 #include "oci/media_types.hpp"
@@ -31,16 +32,8 @@ Built build(const std::string& dir, const layer::BlobStore& store) {
   std::ofstream(dir + "/data") << std::string(4096, 'd');
   std::vector<layer::TarEntry> entries = {
       {"data", layer::EntryType::file, 0644, 0, 0, 0, 4096, "", dir + "/data"}};
-  auto r = layer::write_layer_cached(entries, store, {});
-  json config = {{"architecture", "amd64"},
-                 {"os", "linux"},
-                 {"config", json::object()},
-                 {"rootfs", {{"type", "layers"}, {"diff_ids", {r.diff_id.str()}}}}};
-  oci::Descriptor d{std::string(oci::kOciLayerGzip), r.digest, r.size};
-  auto img =
-      oci::make_image(oci::canonical(config),
-                      {std::make_shared<oci::FileLayer>(d, r.diff_id, store.path(r.digest))});
-  return {img, entries, r.digest};
+  auto img = rt::test::image_of_layers({entries}, store, {}, true);
+  return {img, entries, img.layers.at(0)->descriptor().digest};
 }
 
 struct stat stat_of(const std::string& path) {

@@ -27,14 +27,7 @@ oci::Image image_of(const std::string& dir, const layer::BlobStore& store,
   std::ofstream(file) << text;
   std::vector<layer::TarEntry> entries = {
       {"f", layer::EntryType::file, 0644, 0, 0, 0, static_cast<int64_t>(text.size()), "", file}};
-  auto r = layer::write_layer_cached(entries, store, {});
-  json config = {{"architecture", "amd64"},
-                 {"os", "linux"},
-                 {"config", json::object()},
-                 {"rootfs", {{"type", "layers"}, {"diff_ids", {r.diff_id.str()}}}}};
-  oci::Descriptor d{std::string(oci::kOciLayerGzip), r.digest, r.size};
-  return oci::make_image(oci::canonical(config),
-                         {std::make_shared<oci::FileLayer>(d, r.diff_id, store.path(r.digest))});
+  return rt::test::image_of_layers({entries}, store, {}, true);
 }
 
 // `good`'s layer, then one that fails: the first blob is in before the failure.
