@@ -141,9 +141,10 @@ Commit Client::commit(const std::string& owner_repo, const std::string& ref) {
   return parse_commit(r.body, what);
 }
 
-void Client::download_asset(const std::string& owner_repo, const Asset& asset,
-                            const std::string& dest, const std::optional<ExpectedDigest>& expected,
-                            std::function<void(int64_t, int64_t)> progress) {
+Digest Client::download_asset(const std::string& owner_repo, const Asset& asset,
+                              const std::string& dest,
+                              const std::optional<ExpectedDigest>& expected,
+                              std::function<void(int64_t, int64_t)> progress) {
   // Built from the API base, not taken from asset.url: the token goes to the host
   // the user configured, never to a URL a response named.
   registry::HttpRequest request =
@@ -168,7 +169,7 @@ void Client::download_asset(const std::string& owner_repo, const Asset& asset,
     fail(want.what, status, body);
   };
   log::debug("downloading {} ({} bytes)", want.what, asset.size);
-  download_to_file(request, want, dest, options_.retry, error_for, progress);
+  return download_to_file(request, want, dest, options_.retry, error_for, progress);
 }
 
 std::optional<ExpectedDigest> expected_digest(Client& client, const std::string& owner_repo,

@@ -67,10 +67,11 @@ public:
   // both values and where the expected digest came from ("…: digest mismatch:
   // checksums.txt:3 says sha256:…, downloaded sha256:…"; the asset's own API
   // digest is named as such when no source is given), and no file is left.
-  // progress(bytes, asset.size) as bytes arrive.
-  void download_asset(const std::string& owner_repo, const Asset& asset, const std::string& dest,
-                      const std::optional<ExpectedDigest>& expected,
-                      std::function<void(int64_t, int64_t)> progress = {});
+  // progress(bytes, asset.size) as bytes arrive. Returns the digest of what
+  // was written (hashed as it arrived).
+  Digest download_asset(const std::string& owner_repo, const Asset& asset, const std::string& dest,
+                        const std::optional<ExpectedDigest>& expected,
+                        std::function<void(int64_t, int64_t)> progress = {});
 
 private:
   registry::HttpRequest api_request(const std::string& url, const std::string& accept) const;

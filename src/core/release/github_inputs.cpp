@@ -79,11 +79,10 @@ GithubInputs prepare_github_inputs(ReleaseRun& run, const std::string& version,
     // On a terminal, a progress line per asset, as for blobs pushed.
     remote::Progress& bar = run.session.progress;
     size_t line = bar.enabled() ? bar.start(want.name, asset->size) : 0;
-    gh.download_asset(repo, *asset, file, expected, [&](int64_t got, int64_t) {
+    Digest actual = gh.download_asset(repo, *asset, file, expected, [&](int64_t got, int64_t) {
       if (bar.enabled()) bar.update(line, got);
     });
     if (bar.enabled()) bar.done(line, "downloaded");
-    Digest actual = sha256_of_file(file);
     if (!expected) log::warn("{} is unverified: {}", want.name, actual.str());
     in.files[want.name] = file;
     sources[want.name] = expected ? "verified against " + expected->source
