@@ -192,6 +192,40 @@ drwxr-xr-x 0:0 ./m
 -rwxr-xr-x 0:0 ./m/u700 " "$(listing "$T/unpacked/modes/rootfs")" "normalised modes, --chmod, --chown"
 pass "modes normalised; --chmod and --chown (on the files and the directories COPY creates)"
 
+# === Heredocs (Dockerfile 1.4): COPY/ADD <<WORD write the body as the file WORD ==========
+# buildah 1.28 has no heredocs (1.33 added them), so the unpacked files are checked as
+# BuildKit writes them: $VAR expanded with the stage's ARG/ENV unless WORD is quoted, quotes
+# kept, 0644 unless --chmod, 0:0 unless --chown, mixed with context files.
+C5=$T/ctx-heredoc
+mkdir -p "$C5"
+echo ctx >"$C5/ctx.txt"
+printf 'FROM scratch\nARG WHO=world\nENV GREETING=hello\nCOPY <<EOF /etc/motd\n$GREETING "${WHO}"\nEOF\nCOPY --chown=7:8 <<one <<"two" ctx.txt /multi/\n1 $WHO\none\n2 $WHO\ntwo\nADD --chmod=0755 <<-EOT /bin/tool\n\t#!/bin/sh\n\techo $WHO\n\tEOT\n' >"$C5/Dockerfile"
+build "$C5" heredoc --build-arg WHO=you
+R=$T/unpacked/heredoc/rootfs
+assert_eq "drwxr-xr-x 0:0 ./bin 
+-rwxr-xr-x 0:0 ./bin/tool 
+drwxr-xr-x 0:0 ./etc 
+-rw-r--r-- 0:0 ./etc/motd 
+drwxr-xr-x 7:8 ./multi 
+-rw-r--r-- 7:8 ./multi/ctx.txt 
+-rw-r--r-- 7:8 ./multi/one 
+-rw-r--r-- 7:8 ./multi/two " "$(listing "$R")" "heredoc files"
+assert_eq 'hello "you"' "$(<"$R/etc/motd")" "an unquoted heredoc expands ARG and ENV, keeps quotes"
+assert_eq '1 you' "$(<"$R/multi/one")"
+assert_eq '2 $WHO' "$(<"$R/multi/two")" "a quoted heredoc word: no expansion"
+assert_eq $'#!/bin/sh\necho you' "$(<"$R/bin/tool")" "<<- strips leading tabs"
+assert_eq "ctx" "$(<"$R/multi/ctx.txt")"
+FIRST=$(skopeo inspect --raw "oci:$T/oci-heredoc:heredoc" | jq -c .layers)
+build "$C5" heredoc --build-arg WHO=you
+assert_eq "$FIRST" "$(skopeo inspect --raw "oci:$T/oci-heredoc:heredoc" | jq -c .layers)" "same layers on a rebuild"
+printf 'FROM scratch\nCOPY <<EOF /x\nno end\n' >"$C5/Dockerfile"
+assert_exit 2 "$RT_BIN" assemble --output "oci:$T/oci-hd-bad:t" "$C5"
+assert_contains "$ERR" "Dockerfile:2: unterminated heredoc <<EOF"
+printf 'FROM scratch\nRUN <<EOF\nmake\nEOF\nCOPY ctx.txt /\n' >"$C5/Dockerfile"
+assert_exit 2 "$RT_BIN" assemble --output "oci:$T/oci-hd-run:t" "$C5"
+assert_contains "$ERR" "Dockerfile:2: RUN is not supported"
+pass "heredocs: COPY/ADD <<WORD files, expansion unless quoted, <<-, --chown/--chmod, errors"
+
 # === Parser directives, continuations, variables, config instructions ===============
 C2=$T/ctx-config
 mkdir -p "$C2"

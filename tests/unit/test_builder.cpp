@@ -1,4 +1,5 @@
 #include "build/builder.hpp"
+#include "layer/tar_reader.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 
@@ -76,6 +77,82 @@ TEST_CASE("build_image") {
     Fixture fx("FROM lower\n");
     CHECK_THROWS_AS(build::build_image(fx.options), RuntimeError);
   }
+}
+
+TEST_CASE("build_image: COPY and ADD heredocs become files") {
+  const std::string dockerfile = "FROM scratch\n"
+                                 "ARG NAME=world\n"
+                                 "ENV GREETING=hello\n"
+                                 "COPY <<EOF /etc/motd\n"
+                                 "$GREETING ${NAME} \"$NAME\" '$NAME' \\$NAME\n"
+                                 "EOF\n"
+                                 "COPY --chmod=0755 --chown=1:2 <<a <<'b' f /dir/\n"
+                                 "A $NAME\n"
+                                 "a\n"
+                                 "B $NAME\n"
+                                 "b\n"
+                                 "ADD <<-EOT /x/y\n"
+                                 "\tz\n"
+                                 "\tEOT\n";
+  struct File {
+    uint32_t mode, uid, gid;
+    int64_t mtime;
+    std::string content;
+  };
+  auto build = [&](std::map<std::string, File>& files) {
+    Fixture fx(dockerfile);
+    fx.options.source_date_epoch = 1700000000;
+    auto r = build::build_image(fx.options);
+    for (const auto& l : r.image.layers) {
+      auto src = l->open();
+      layer::read_tar(
+          *src,
+          [&](const layer::TarEntry& e, layer::EntryData& data) {
+            if (e.type != layer::EntryType::file) return;
+            std::string content;
+            char buf[256];
+            for (size_t n; (n = data.read(buf, sizeof buf)) > 0;)
+              content.append(buf, n);
+            files[e.path] = {e.mode, e.uid, e.gid, e.mtime, content};
+          },
+          "layer");
+    }
+    std::vector<std::string> digests;
+    for (const auto& l : r.image.layers)
+      digests.push_back(l->descriptor().digest.str());
+    return digests;
+  };
+  std::map<std::string, File> files, again;
+  auto digests = build(files);
+  REQUIRE(digests.size() == 3);
+  CHECK(build(again) == digests); // a second run, another context directory: the same layers
+
+  REQUIRE(files.count("etc/motd"));
+  CHECK(files["etc/motd"].content == "hello world \"world\" '$NAME' $NAME\n");
+  CHECK(files["etc/motd"].mode == 0644);
+  CHECK(files["etc/motd"].uid == 0);
+  CHECK(files["etc/motd"].mtime == 1700000000);
+  CHECK(files["dir/a"].content == "A world\n");
+  CHECK(files["dir/b"].content == "B $NAME\n");
+  CHECK(files["dir/f"].content == "f\n");
+  for (const char* p : {"dir/a", "dir/b", "dir/f"}) {
+    CHECK(files[p].mode == 0755);
+    CHECK((files[p].uid == 1 && files[p].gid == 2));
+  }
+  CHECK(files["x/y"].content == "z\n");
+  CHECK(files["x/y"].mode == 0644);
+}
+
+TEST_CASE("build_image: heredoc errors are the instruction's") {
+  Fixture dest("FROM scratch\nCOPY f <<EOF\nx\nEOF\n");
+  CHECK_THROWS_WITH(build::build_image(dest.options),
+                    Catch::Contains("Dockerfile:2: COPY cannot accept a heredoc as a destination"));
+  Fixture several("FROM scratch\nCOPY <<a <<b /file\na\nb\n");
+  CHECK_THROWS_WITH(build::build_image(several.options),
+                    Catch::Contains("Dockerfile:2: with more than one source"));
+  Fixture run("FROM scratch\nCOPY <<EOF /x\nEOF\nRUN <<EOF\nmake\nEOF\n");
+  CHECK_THROWS_WITH(build::check_dockerfile(run.options.dockerfile, {}),
+                    Catch::Contains("Dockerfile:4: RUN is not supported"));
 }
 
 TEST_CASE("check_dockerfile") {

@@ -192,6 +192,15 @@ TEST_CASE("dockerfile::expand_words") {
   }
 }
 
+TEST_CASE("dockerfile::expand_keeping_quotes (heredoc bodies)") {
+  const VarMap vars = {{"X", "1"}};
+  CHECK(expand_keeping_quotes("a \"$X\" '$X' \\$X ${X}\n\tb\n", vars, '\\', "D", 1) ==
+        "a \"1\" '$X' $X 1\n\tb\n");
+  CHECK(expand_keeping_quotes("`$X $X", vars, '`', "D", 1) == "$X 1");
+  CHECK_THROWS_WITH(expand_keeping_quotes("don't\n", vars, '\\', "D", 4),
+                    Catch::StartsWith("D:4: failed to process"));
+}
+
 TEST_CASE("dockerfile::split_raw_words") {
   CHECK(split_raw_words("a \"b c\" 'd\\' e'", '\\') == Strings{"a", "\"b c\"", "'d\\'", "e'"});
   CHECK(split_raw_words("a\\ b \"\"", '\\') == Strings{"a\\ b", "\"\""});

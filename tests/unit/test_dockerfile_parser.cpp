@@ -201,19 +201,56 @@ TEST_CASE("dockerfile::parse") {
           "Dockerfile:2: SHELL requires at least one argument");
   }
 
-  SECTION("heredocs are rejected") {
-    CHECK(parse_error("FROM a\nRUN <<EOF\necho hi\nEOF\n") ==
-          "Dockerfile:2: heredocs are not supported (RUN <<EOF): use a file from the build "
-          "context instead");
-    CHECK_THAT(parse_error("FROM a\nCOPY --chmod=644 <<-\"EOT\" /x\n"),
-               Catch::StartsWith("Dockerfile:2: heredocs are not supported (COPY <<-\"EOT\")"));
-    CHECK_THAT(parse_error("FROM a\nRUN cat 0<<X > f\n"), Catch::Contains("heredocs"));
-    CHECK_THAT(parse_error("FROM a\nONBUILD ADD <<X /x\n"), Catch::Contains("heredocs"));
+  SECTION("heredocs: bodies up to their terminators, in order") {
+    auto df = parse("FROM a\nCOPY <<EOF /x\nhello $NAME\n\n# not a comment\nEOF\nCOPY f /g\n", "D");
+    REQUIRE(df.instructions.size() == 3);
+    const auto& copy = df.instructions[1];
+    CHECK(copy.rest == "<<EOF /x");
+    REQUIRE(copy.heredocs.size() == 1);
+    CHECK(copy.heredocs[0].name == "EOF");
+    CHECK(copy.heredocs[0].content == "hello $NAME\n\n# not a comment\n");
+    CHECK(copy.heredocs[0].expand);
+    CHECK_FALSE(copy.heredocs[0].chomp);
+    CHECK(df.instructions[2].line == 7);
+
+    // Several on one line, read in order; quoted words do not expand; an empty body.
+    df =
+        parse("FROM a\nCOPY --chmod=644 <<a <<'b' <<\"c d\" /dir/\n1\na\n2\nb\nc d\nUSER x\n", "D");
+    REQUIRE(df.instructions.size() == 3);
+    const auto& docs = df.instructions[1].heredocs;
+    REQUIRE(docs.size() == 3);
+    CHECK((docs[0].name == "a" && docs[0].content == "1\n" && docs[0].expand));
+    CHECK((docs[1].name == "b" && docs[1].content == "2\n" && !docs[1].expand));
+    CHECK((docs[2].name == "c d" && docs[2].content.empty() && !docs[2].expand));
+    CHECK(df.instructions[2].line == 8);
+
+    // "<<-" strips leading tabs from the body and the terminator; CRLF lines end too.
+    df = parse("FROM a\nADD <<-EOT /x\n\t\tone\n\ttwo\t\n\tEOT\nCOPY <<E /y\r\nz\r\nE\r\n", "D");
+    REQUIRE(df.instructions.size() == 3);
+    CHECK(df.instructions[1].heredocs[0].chomp);
+    CHECK(df.instructions[1].heredocs[0].content == "one\ntwo\t\n");
+    CHECK(df.instructions[2].heredocs[0].content == "z\r\n");
+
+    // RUN's body is consumed too (RUN itself is refused when building); so are ONBUILD's.
+    df = parse("FROM a\nRUN cat 0<<X > f\nFROM b\nX\nONBUILD ADD <<Y /y\nY\nUSER u\n", "D");
+    REQUIRE(df.instructions.size() == 4);
+    CHECK(df.instructions[1].heredocs[0].content == "FROM b\n");
+    CHECK(df.instructions[3].line == 7);
+
+    CHECK(parse_error("FROM a\nCOPY <<EOF /x\nhello\n") ==
+          "Dockerfile:2: unterminated heredoc <<EOF");
+    CHECK(parse_error("FROM a\nCOPY <<a <<b /x\na\nb \n") ==
+          "Dockerfile:2: unterminated heredoc <<b");
+    CHECK(parse_error("FROM a\nCOPY <<EOF /x\n\tEOF\n") ==
+          "Dockerfile:2: unterminated heredoc <<EOF");
+
     // Not heredocs: quoted, here-strings, glued to a word, JSON form, other instructions.
-    CHECK(parse("FROM a\nRUN echo '<<EOF'\nRUN cat <<<word\nRUN a<<b\nCMD [\"<<EOF\"]\n"
-                "LABEL x=<<EOF\n",
-                "D")
-              .instructions.size() == 6);
+    df = parse("FROM a\nRUN echo '<<EOF'\nRUN cat <<<word\nRUN a<<b\nCMD [\"<<EOF\"]\n"
+               "LABEL x=<<EOF\nCOPY [\"<<EOF\", \"/x\"]\n",
+               "D");
+    REQUIRE(df.instructions.size() == 7);
+    for (const auto& ins : df.instructions)
+      CHECK(ins.heredocs.empty());
   }
 
   SECTION("ENV, LABEL and ARG syntax is checked at parse time") {

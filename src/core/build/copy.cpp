@@ -161,19 +161,36 @@ void plan_stage_source(BuildRun& run, const Instruction& ins, StageFs& fs, const
 void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
   bool is_add = ins.keyword == "ADD";
   CopyFlags flags = read_flags(run, s, ins);
-  std::vector<std::string> args =
-      ins.json_form ? ins.json_args
-                    : dockerfile::expand_words(ins.rest, run.vars(s), run.file.escape,
-                                               run.file.path, ins.line);
-  if (ins.json_form)
-    for (auto& a : args)
-      a = run.word(s, ins, a);
-  if (args.size() < 2) run.fail(ins, ins.keyword + " needs at least one source and a destination");
+  std::vector<std::string> args;
+  // Heredoc sources ("<<EOF"), each the next of the instruction's heredocs, in order.
+  std::vector<const dockerfile::Heredoc*> docs;
+  if (ins.json_form) {
+    for (const auto& a : ins.json_args)
+      args.push_back(run.word(s, ins, a));
+  } else if (ins.heredocs.empty()) {
+    args =
+        dockerfile::expand_words(ins.rest, run.vars(s), run.file.escape, run.file.path, ins.line);
+  } else {
+    auto raw = dockerfile::split_raw_words(ins.rest, run.file.escape);
+    for (size_t k = 0; k < raw.size(); ++k) {
+      auto h = dockerfile::parse_heredoc_word(raw[k], run.file.path, ins.line);
+      if (h && k + 1 == raw.size())
+        run.fail(ins, ins.keyword + " cannot accept a heredoc as a destination");
+      if (h && docs.size() < ins.heredocs.size()) {
+        docs.push_back(&ins.heredocs[docs.size()]);
+        continue;
+      }
+      args.push_back(run.word(s, ins, raw[k]));
+    }
+  }
+  if (args.empty() || args.size() + docs.size() < 2)
+    run.fail(ins, ins.keyword + " needs at least one source and a destination");
   std::string dest = args.back();
   args.pop_back();
-  if (flags.checksum && !(is_add && args.size() == 1 && is_url(args[0])))
+  bool single_url = args.size() == 1 && docs.empty() && is_url(args[0]);
+  if (flags.checksum && !(is_add && single_url))
     run.fail(ins, "--checksum is only for ADD of a single URL");
-  if (flags.unpack && !(is_add && args.size() == 1 && is_url(args[0])))
+  if (flags.unpack && !(is_add && single_url))
     run.fail(ins, "--unpack is only for ADD of a URL (local archives are always extracted)");
 
   // The source tree: the context, an earlier stage, or an image.
@@ -223,7 +240,7 @@ void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
       run.fail(ins, e.what());
     }
   }
-  size_t count = expanded.size() + urls.size();
+  size_t count = expanded.size() + urls.size() + docs.size();
   bool dest_is_dir = trailing || s.fs->is_dir(dest_resolved);
   if (count > 1 && !dest_is_dir)
     run.fail(ins, fmt::format("with more than one source, the destination {} must be a "
@@ -251,6 +268,23 @@ void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
     // Docker gives a file fetched from a URL mode 0600.
     TarEntry e{"",  EntryType::file, 0600, 0, 0, 0, static_cast<int64_t>(fs::file_size(file)), "",
                file};
+    planned.push_back({dest_is_dir ? name : "", e, false});
+  }
+
+  // Heredocs become files named after their word, 0644, their variables expanded unless the
+  // word was quoted (BuildKit's llb.Mkfile of the body, after the other sources).
+  for (size_t k = 0; k < docs.size(); ++k) {
+    const dockerfile::Heredoc& h = *docs[k];
+    std::string name = base_name(h.name);
+    if (name.empty() || name == "." || name == "..")
+      run.fail(ins, fmt::format("<<{}: a heredoc's name must be a file name", h.name));
+    std::string body =
+        h.expand ? dockerfile::expand_keeping_quotes(h.content, run.vars(s), run.file.escape,
+                                                     run.file.path, ins.line)
+                 : h.content;
+    std::string file = fmt::format("{}/heredoc-{}-{}", run.workspace, ins.line, k);
+    write_file_atomic(file, body);
+    TarEntry e{"", EntryType::file, 0644, 0, 0, 0, static_cast<int64_t>(body.size()), "", file};
     planned.push_back({dest_is_dir ? name : "", e, false});
   }
 

@@ -149,8 +149,9 @@ std::string replace_pattern(const std::string& value, std::string_view pat, cons
 // A port of BuildKit's shellWord: one pass over the word, recursing for ${...} operands.
 class Lexer {
 public:
-  Lexer(std::string_view in, const VarMap& vars, char escape)
-      : in_(in), vars_(vars), escape_(static_cast<unsigned char>(escape)) {}
+  Lexer(std::string_view in, const VarMap& vars, char escape, bool raw_quotes = false)
+      : in_(in), vars_(vars), escape_(static_cast<unsigned char>(escape)), raw_quotes_(raw_quotes) {
+  }
 
   std::string run() { return process_until(kEof, false); }
 
@@ -205,12 +206,12 @@ private:
   // Everything up to the next ' is literal; there is no way to escape a single quote.
   std::string single_quote() {
     next();
-    std::string out;
+    std::string out = raw_quotes_ ? "'" : "";
     for (;;) {
       int ch = next();
       if (ch == kEof)
         throw LexError("unexpected end of statement while looking for matching single-quote");
-      if (ch == '\'') return out;
+      if (ch == '\'') return raw_quotes_ ? out + "'" : out;
       out += static_cast<char>(ch);
     }
   }
@@ -219,14 +220,14 @@ private:
   // else (sh's rule, which BuildKit follows).
   std::string double_quote() {
     next();
-    std::string out;
+    std::string out = raw_quotes_ ? "\"" : "";
     for (;;) {
       int ch = peek();
       if (ch == kEof)
         throw LexError("unexpected end of statement while looking for matching double-quote");
       if (ch == '"') {
         next();
-        return out;
+        return raw_quotes_ ? out + '"' : out;
       }
       if (ch == '$') {
         out += dollar();
@@ -330,6 +331,7 @@ private:
   size_t pos_ = 0;
   const VarMap& vars_;
   int escape_;
+  bool raw_quotes_ = false; // quotes are kept in the result (BuildKit's RawQuotes)
   bool raw_escapes_ = false;
 };
 
@@ -342,6 +344,16 @@ std::string expand_word(std::string_view word, const VarMap& vars, char escape,
   } catch (const LexError& e) {
     throw InputError::located(file, line,
                               "failed to process \"" + std::string(word) + "\": " + e.what());
+  }
+}
+
+std::string expand_keeping_quotes(std::string_view text, const VarMap& vars, char escape,
+                                  const std::string& file, int line) {
+  try {
+    return Lexer(text, vars, escape, /*raw_quotes=*/true).run();
+  } catch (const LexError& e) {
+    throw InputError::located(file, line,
+                              "failed to process \"" + std::string(text) + "\": " + e.what());
   }
 }
 

@@ -22,6 +22,12 @@ using VarMap = std::map<std::string, std::string>;
 std::string expand_word(std::string_view word, const VarMap& vars, char escape,
                         const std::string& file, int line);
 
+// Returns `text` expanded as BuildKit expands a COPY/ADD heredoc body (ProcessWord with
+// RawQuotes): like expand_word, but the quotes stay in the result; text in single quotes is
+// still not expanded, and an unbalanced quote is still an error. Throws like expand_word.
+std::string expand_keeping_quotes(std::string_view text, const VarMap& vars, char escape,
+                                  const std::string& file, int line);
+
 // Returns the words of `text`, split on unquoted, unescaped whitespace, each then expanded with
 // expand_word: one result per word, so a variable's value never splits into several words and a
 // word that expands to "" (like "" or an unset $X) is kept. Throws like expand_word.

@@ -212,28 +212,27 @@ std::optional<std::vector<std::string>> json_array(std::string_view rest, const 
   return out;
 }
 
-// BuildKit's reHeredoc ^(\d*)<<(-?)([^<]*)$ with a non-empty name, applied to each word.
-bool is_heredoc_word(std::string_view w) {
-  size_t i = 0;
-  while (i < w.size() && w[i] >= '0' && w[i] <= '9')
-    ++i;
-  if (w.substr(i, 2) != "<<") return false;
-  i += 2;
-  if (i < w.size() && w[i] == '-') ++i;
-  return i < w.size() && w.find('<', i) == std::string_view::npos;
+// Heredoc words of a RUN, COPY or ADD in shell form, split as BuildKit's heredocsFromLine does
+// (quotes kept, '\' escapes, whatever the escape directive), so a quoted '<<EOF' is an ordinary
+// word. Their bodies are read by parse().
+void find_heredocs(Instruction& ins, const std::string& keyword, const std::string& rest,
+                   const std::string& path) {
+  if (keyword != "RUN" && keyword != "COPY" && keyword != "ADD") return;
+  if (rest.find("<<") == std::string::npos) return;
+  for (const auto& w : split_raw_words(rest, '\\'))
+    if (auto h = parse_heredoc_word(w, path, ins.line)) ins.heredocs.push_back(std::move(*h));
 }
 
-// RUN, COPY and ADD in shell form take heredocs in BuildKit; we cannot run or inline them, so
-// we refuse them rather than copy a file literally named "<<EOF". Words are split as BuildKit's
-// heredocsFromLine does (quotes kept, '\' escapes), so a quoted '<<EOF' is an ordinary word.
-void reject_heredoc(const std::string& keyword, const std::string& rest, const std::string& path,
-                    int line) {
-  if (keyword != "RUN" && keyword != "COPY" && keyword != "ADD") return;
-  for (const auto& w : split_raw_words(rest, '\\'))
-    if (is_heredoc_word(w))
-      throw InputError::located(path, line,
-                                "heredocs are not supported (" + keyword + " " + w +
-                                    "): use a file from the build context instead");
+// Removes the leading tabs of every line ("<<-", BuildKit's ChompHeredocContent).
+std::string chomp_tabs(std::string_view text) {
+  std::string out;
+  bool line_start = true;
+  for (char c : text) {
+    if (line_start && c == '\t') continue;
+    line_start = c == '\n';
+    out += c;
+  }
+  return out;
 }
 
 // The argument-count messages of instructions/parse.go, for an empty argument list.
@@ -267,13 +266,12 @@ void parse_healthcheck(Instruction& ins, const std::string& path) {
 
 // ONBUILD keeps its trigger as text (it runs in a child build), but what BuildKit rejects at
 // parse time we reject too.
-void check_onbuild(const Instruction& ins, const std::string& path) {
+void check_onbuild(Instruction& ins, const std::string& path) {
   SplitLine inner = split_line(ins.rest, path, ins.line);
   std::string kw = to_upper(inner.cmd);
   auto fail = [&](const std::string& what) { return InputError::located(path, ins.line, what); };
   if (kw == "ONBUILD") throw fail("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
   if (kw == "FROM" || kw == "MAINTAINER") throw fail(kw + " isn't allowed as an ONBUILD trigger");
-  if (!json_array(inner.rest, path, ins.line)) reject_heredoc(kw, inner.rest, path, ins.line);
 }
 
 Instruction make_instruction(const std::string& line, int lineno, char escape,
@@ -305,8 +303,15 @@ Instruction make_instruction(const std::string& line, int lineno, char escape,
     throw InputError::located(path, lineno, "SHELL requires the arguments to be in JSON form");
   if (kw == "SHELL" && ins.json_args.empty())
     throw InputError::located(path, lineno, "SHELL requires at least one argument");
-  if (!ins.json_form) reject_heredoc(kw, ins.rest, path, lineno);
-  if (kw == "ONBUILD") check_onbuild(ins, path);
+  if (!ins.json_form) find_heredocs(ins, kw, ins.rest, path);
+  if (kw == "ONBUILD") {
+    check_onbuild(ins, path);
+    // A trigger's heredocs are read here too (BuildKit's canContainHeredoc), so that the lines
+    // after it parse as they do in BuildKit.
+    SplitLine inner = split_line(ins.rest, path, ins.line);
+    if (!json_array(inner.rest, path, ins.line))
+      find_heredocs(ins, to_upper(inner.cmd), inner.rest, path);
+  }
   // BuildKit splits ENV/LABEL/ARG at parse time; check their syntax now, expand later.
   if (kw == "ENV" || kw == "LABEL") split_key_values(ins, escape, path, KeyValueForm::env_or_label);
   if (kw == "ARG") split_key_values(ins, escape, path, KeyValueForm::arg);
@@ -327,6 +332,31 @@ std::vector<std::string_view> split_lines(std::string_view text) {
 }
 
 } // namespace
+
+std::optional<Heredoc> parse_heredoc_word(std::string_view w, const std::string& path, int line) {
+  size_t i = 0;
+  while (i < w.size() && w[i] >= '0' && w[i] <= '9')
+    ++i;
+  if (w.substr(i, 2) != "<<") return std::nullopt;
+  i += 2;
+  Heredoc h;
+  if (i < w.size() && w[i] == '-') {
+    h.chomp = true;
+    ++i;
+  }
+  std::string_view rest = w.substr(i);
+  if (rest.empty() || rest.find('<') != std::string_view::npos) return std::nullopt;
+  // heredocFromMatch: the name is the word with quotes and escapes removed; it is expanded
+  // only if no quote was removed (a raw pass keeps them: compare the counts).
+  h.name = expand_word(rest, {}, '\\', path, line);
+  if (h.name.empty()) return std::nullopt;
+  std::string raw = expand_keeping_quotes(rest, {}, '\\', path, line);
+  auto quotes = [](const std::string& s) {
+    return std::count(s.begin(), s.end(), '\'') + std::count(s.begin(), s.end(), '"');
+  };
+  h.expand = quotes(h.name) == quotes(raw);
+  return h;
+}
 
 bool is_known_keyword(std::string_view upper_keyword) {
   return std::find(kKeywords.begin(), kKeywords.end(), upper_keyword) != kKeywords.end();
@@ -358,7 +388,27 @@ Dockerfile parse(std::string_view text, const std::string& path) {
       line += part;
     }
     // A continuation still open at the end of the file is accepted, as BuildKit does.
-    df.instructions.push_back(make_instruction(line, start_line, directives.escape, path));
+    Instruction ins = make_instruction(line, start_line, directives.escape, path);
+    // Each heredoc's body follows, in order: every line up to its terminator, kept as written.
+    for (auto& h : ins.heredocs) {
+      bool terminated = false;
+      while (i < lines.size()) {
+        std::string_view raw = lines[i++];
+        std::string_view candidate = trim_newline(raw);
+        if (h.chomp)
+          while (!candidate.empty() && candidate.front() == '\t')
+            candidate.remove_prefix(1);
+        if (candidate == h.name) {
+          terminated = true;
+          break;
+        }
+        h.content += raw;
+      }
+      if (!terminated)
+        throw InputError::located(path, start_line, "unterminated heredoc <<" + h.name);
+      if (h.chomp) h.content = chomp_tabs(h.content);
+    }
+    df.instructions.push_back(std::move(ins));
   }
   if (df.instructions.empty())
     throw InputError::located(path, std::max<int>(1, static_cast<int>(lines.size())),
