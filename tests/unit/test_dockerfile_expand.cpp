@@ -201,6 +201,17 @@ TEST_CASE("dockerfile::expand_keeping_quotes (heredoc bodies)") {
                     Catch::StartsWith("D:4: failed to process"));
 }
 
+TEST_CASE("dockerfile::expand_heredoc (COPY/ADD bodies, as BuildKit's ExpandRaw)") {
+  const VarMap vars = {{"X", "1"}};
+  // Quotes are ordinary characters: no quote ends or protects anything.
+  CHECK(expand_heredoc("a \"$X\" '$X' don't ${X}\n", vars, "D", 1) == "a \"1\" '1' don't 1\n");
+  // '\\' escapes the next character and is dropped; an unset variable is empty.
+  CHECK(expand_heredoc("\\$X c:\\\\d $UNSET.\n", vars, "D", 1) == "$X c:\\d .\n");
+  CHECK(expand_heredoc("${X:-z} ${Y:-z}", vars, "D", 1) == "1 z");
+  CHECK_THROWS_WITH(expand_heredoc("${X\n", vars, "D", 4),
+                    Catch::StartsWith("D:4: failed to process heredoc"));
+}
+
 TEST_CASE("dockerfile::split_raw_words") {
   CHECK(split_raw_words("a \"b c\" 'd\\' e'", '\\') == Strings{"a", "\"b c\"", "'d\\'", "e'"});
   CHECK(split_raw_words("a\\ b \"\"", '\\') == Strings{"a\\ b", "\"\""});

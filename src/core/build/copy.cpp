@@ -279,8 +279,7 @@ void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
     if (name.empty() || name == "." || name == "..")
       run.fail(ins, fmt::format("<<{}: a heredoc's name must be a file name", h.name));
     std::string body =
-        h.expand ? dockerfile::expand_keeping_quotes(h.content, run.vars(s), run.file.escape,
-                                                     run.file.path, ins.line)
+        h.expand ? dockerfile::expand_heredoc(h.content, run.vars(s), run.file.path, ins.line)
                  : h.content;
     std::string file = fmt::format("{}/heredoc-{}-{}", run.workspace, ins.line, k);
     write_file_atomic(file, body);

@@ -149,9 +149,10 @@ std::string replace_pattern(const std::string& value, std::string_view pat, cons
 // A port of BuildKit's shellWord: one pass over the word, recursing for ${...} operands.
 class Lexer {
 public:
-  Lexer(std::string_view in, const VarMap& vars, char escape, bool raw_quotes = false)
-      : in_(in), vars_(vars), escape_(static_cast<unsigned char>(escape)), raw_quotes_(raw_quotes) {
-  }
+  Lexer(std::string_view in, const VarMap& vars, char escape, bool raw_quotes = false,
+        bool skip_quotes = false)
+      : in_(in), vars_(vars), escape_(static_cast<unsigned char>(escape)), raw_quotes_(raw_quotes),
+        skip_quotes_(skip_quotes) {}
 
   std::string run() { return process_until(kEof, false); }
 
@@ -183,9 +184,9 @@ private:
       }
       if (ch == '$') {
         out += dollar();
-      } else if (ch == '\'') {
+      } else if (ch == '\'' && !skip_quotes_) {
         out += single_quote();
-      } else if (ch == '"') {
+      } else if (ch == '"' && !skip_quotes_) {
         out += double_quote();
       } else {
         next();
@@ -331,7 +332,8 @@ private:
   size_t pos_ = 0;
   const VarMap& vars_;
   int escape_;
-  bool raw_quotes_ = false; // quotes are kept in the result (BuildKit's RawQuotes)
+  bool raw_quotes_ = false;  // quotes are kept in the result (BuildKit's RawQuotes)
+  bool skip_quotes_ = false; // quotes are ordinary characters (BuildKit's SkipProcessQuotes)
   bool raw_escapes_ = false;
 };
 
@@ -354,6 +356,15 @@ std::string expand_keeping_quotes(std::string_view text, const VarMap& vars, cha
   } catch (const LexError& e) {
     throw InputError::located(file, line,
                               "failed to process \"" + std::string(text) + "\": " + e.what());
+  }
+}
+
+std::string expand_heredoc(std::string_view text, const VarMap& vars, const std::string& file,
+                           int line) {
+  try {
+    return Lexer(text, vars, '\\', /*raw_quotes=*/false, /*skip_quotes=*/true).run();
+  } catch (const LexError& e) {
+    throw InputError::located(file, line, "failed to process heredoc: " + std::string(e.what()));
   }
 }
 

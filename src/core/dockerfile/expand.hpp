@@ -22,11 +22,19 @@ using VarMap = std::map<std::string, std::string>;
 std::string expand_word(std::string_view word, const VarMap& vars, char escape,
                         const std::string& file, int line);
 
-// Returns `text` expanded as BuildKit expands a COPY/ADD heredoc body (ProcessWord with
-// RawQuotes): like expand_word, but the quotes stay in the result; text in single quotes is
-// still not expanded, and an unbalanced quote is still an error. Throws like expand_word.
+// Returns `text` expanded as expand_word does, but with the quotes kept in the result (BuildKit's
+// RawQuotes, used for heredoc words): text in single quotes is still not expanded, and an
+// unbalanced quote is an error. Throws like expand_word.
 std::string expand_keeping_quotes(std::string_view text, const VarMap& vars, char escape,
                                   const std::string& file, int line);
+
+// Returns a COPY/ADD heredoc body expanded as BuildKit's ExpandRaw does it (ProcessWord with
+// SkipProcessQuotes and '\\' as the escape, whatever `# escape=` says): quotes are ordinary
+// characters, so "don't" is fine and '$X' expands too; '\\' makes the next character literal
+// and is dropped. Throws InputError "file:line: failed to process heredoc: ..." on a bad
+// substitution.
+std::string expand_heredoc(std::string_view text, const VarMap& vars, const std::string& file,
+                           int line);
 
 // Returns the words of `text`, split on unquoted, unescaped whitespace, each then expanded with
 // expand_word: one result per word, so a variable's value never splits into several words and a
