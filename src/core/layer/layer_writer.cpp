@@ -92,16 +92,6 @@ void copy_content(archive* a, const TarEntry& t, WriteContext& ctx) {
                                    t.source, total, t.size));
 }
 
-// Feeds a hash: the tar stream's diff_id.
-class HashSink : public ByteSink {
-public:
-  explicit HashSink(Sha256& hash) : hash_(hash) {}
-  void write(const char* buf, size_t len) override { hash_.update(buf, len); }
-
-private:
-  Sha256& hash_;
-};
-
 } // namespace
 
 void write_tar(const std::vector<TarEntry>& entries, ByteSink& out) {
@@ -127,15 +117,14 @@ LayerResult write_layer(const std::vector<TarEntry>& entries, const BlobStore& s
                         const GzipOptions& gzip) {
   auto file = store.begin();
   HashingFileSink compressed(*file);
-  Sha256 diff_hash;
+  HashSink diff;
   {
     // The diff_id is hashed on the sink's writer thread, beside the digest.
-    HashSink diff_sink(diff_hash);
-    ParallelGzipSink gz(compressed, gzip, &diff_sink);
+    ParallelGzipSink gz(compressed, gzip, &diff);
     write_tar(entries, gz);
     gz.finish();
   }
-  LayerResult r{compressed.finish(), diff_hash.finish(), compressed.size()};
+  LayerResult r{compressed.finish(), diff.hash.finish(), compressed.size()};
   store.commit_stamped(*file, r.digest);
   return r;
 }

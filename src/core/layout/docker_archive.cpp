@@ -180,25 +180,6 @@ std::vector<Digest> config_diff_ids(const std::string& config, const std::string
   return out;
 }
 
-class HashSink : public ByteSink {
-public:
-  void write(const char* buf, size_t len) override { hash.update(buf, len); }
-  Sha256 hash;
-};
-
-class TeeSink : public ByteSink {
-public:
-  TeeSink(ByteSink& a, ByteSink& b) : a_(a), b_(b) {}
-  void write(const char* buf, size_t len) override {
-    a_.write(buf, len);
-    b_.write(buf, len);
-  }
-
-private:
-  ByteSink& a_;
-  ByteSink& b_;
-};
-
 struct Imported {
   Digest digest;
   int64_t size = 0;
@@ -218,7 +199,8 @@ Imported import_layer(ByteSource& src, const Digest& diff_id, const layer::BlobS
     throw RuntimeError(what + ": zstd-compressed layers are not supported here");
 
   bool gzipped = looks_gzipped(head.data(), have);
-  std::string key = fmt::format("{}-l{}-c{}", diff_id.hex, gzip.level, gzip.chunk_size);
+  std::string key = fmt::format("{}-g{}-l{}-c{}", diff_id.hex, layer::kGzipFormatVersion,
+                                gzip.level, gzip.chunk_size);
   if (auto rec = gzipped ? std::nullopt : scratch.get_record("docker-archive-gzip", key)) {
     try {
       auto j = json::parse(*rec);
@@ -232,18 +214,16 @@ Imported import_layer(ByteSource& src, const Digest& diff_id, const layer::BlobS
   auto file = scratch.begin();
   layer::HashingFileSink blob(*file);
   HashSink diff;
-  auto pump = [&](ByteSink& a, ByteSink& b) {
-    TeeSink tee(a, b);
-    tee.write(head.data(), have);
-    copy_stream(src, tee);
-  };
   if (gzipped) { // the bytes go in as they are; inflated only to check the diff_id
     GunzipSink gunzip(diff, what);
-    pump(blob, gunzip);
+    TeeSink tee(blob, gunzip);
+    tee.write(head.data(), have);
+    copy_stream(src, tee);
     gunzip.finish();
-  } else { // hashed as they are, then compressed into the blob
-    layer::ParallelGzipSink gz(blob, gzip);
-    pump(diff, gz);
+  } else { // compressed into the blob, hashed beside it on the sink's writer thread
+    layer::ParallelGzipSink gz(blob, gzip, &diff);
+    gz.write(head.data(), have);
+    copy_stream(src, gz);
     gz.finish();
   }
   Digest got = diff.hash.finish();

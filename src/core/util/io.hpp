@@ -24,6 +24,27 @@ public:
   virtual void write(const char* buf, size_t len) = 0;
 };
 
+// Feeds every byte to `hash` (a diff_id, a digest) and nowhere else.
+class HashSink : public ByteSink {
+public:
+  void write(const char* buf, size_t len) override { hash.update(buf, len); }
+  Sha256 hash;
+};
+
+// Writes every byte to `a`, then to `b`.
+class TeeSink : public ByteSink {
+public:
+  TeeSink(ByteSink& a, ByteSink& b) : a_(a), b_(b) {}
+  void write(const char* buf, size_t len) override {
+    a_.write(buf, len);
+    b_.write(buf, len);
+  }
+
+private:
+  ByteSink& a_;
+  ByteSink& b_;
+};
+
 // Wraps a source and fails at end of stream if the bytes read do not have the
 // expected size (when >= 0) and digest. Every byte from outside passes one.
 class VerifyingSource : public ByteSource {
