@@ -55,6 +55,7 @@ GithubInputs prepare_github_inputs(ReleaseRun& run, const std::string& version,
 
   make_dirs(staging);
   std::map<std::string, std::string> sources; // asset name → how it was verified
+  std::map<std::string, Digest> digests;      // asset name → digest, hashed as it downloaded
   for (const auto& want : c.release_assets) {
     const github::Asset* asset = nullptr;
     std::vector<std::string> names;
@@ -85,6 +86,7 @@ GithubInputs prepare_github_inputs(ReleaseRun& run, const std::string& version,
     if (bar.enabled()) bar.done(line, "downloaded");
     if (!expected) log::warn("{} is unverified: {}", want.name, actual.str());
     in.files[want.name] = file;
+    digests.emplace(want.name, actual);
     sources[want.name] = expected ? "verified against " + expected->source
                                   : std::string("unverified: --allow-unverified");
     in.args.emplace_back(checksum_arg_name(want.name), actual.hex);
@@ -102,9 +104,9 @@ GithubInputs prepare_github_inputs(ReleaseRun& run, const std::string& version,
   // Dockerfile names where the bytes come from, and they are fetched once.
   std::string prefix = fmt::format("https://github.com/{}/releases/download/{}/", repo, version);
   auto files = in.files;
-  in.fetcher = [prefix, files, sources](const std::string& url,
-                                        const std::optional<Digest>& checksum,
-                                        const std::string& dest) -> std::string {
+  in.fetcher = [prefix, files, sources, digests](const std::string& url,
+                                                 const std::optional<Digest>& checksum,
+                                                 const std::string& dest) -> std::string {
     if (url.rfind(prefix, 0) == 0) {
       std::string name = url.substr(prefix.size());
       auto it = files.find(name);
@@ -112,7 +114,7 @@ GithubInputs prepare_github_inputs(ReleaseRun& run, const std::string& version,
         throw RuntimeError(
             fmt::format("{} is not an asset listed in images.json's release_assets", url));
       if (checksum)
-        if (Digest actual = sha256_of_file(it->second); actual != *checksum)
+        if (const Digest& actual = digests.at(name); actual != *checksum)
           throw RuntimeError(
               fmt::format("ADD {}: digest mismatch: --checksum says {}, the release asset {} is {} "
                           "({})",
