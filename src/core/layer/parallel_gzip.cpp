@@ -61,12 +61,6 @@ std::string compressor_identity(int level) {
          std::to_string(level) + ", gzip-v" + std::to_string(kGzipFormatVersion);
 }
 
-std::vector<char> gzip_member(const char* data, size_t len, int level) {
-  std::vector<char> out;
-  append_member(out, data, len, level);
-  return out;
-}
-
 bool looks_incompressible(const unsigned char* data, size_t len) {
   // Integer arithmetic only: the verdict is part of the output's identity, so no
   // floating point (libm may round differently on another machine).

@@ -77,10 +77,6 @@ private:
   std::thread writer_;
 };
 
-// Compresses one chunk into a complete gzip member with a fixed header
-// (no name, mtime 0, OS 255): the bytes depend only on input and level.
-std::vector<char> gzip_member(const char* data, size_t len, int level);
-
 // Segments of this size are tested for incompressibility, one by one.
 inline constexpr size_t kIncompressibleProbe = 4096;
 
@@ -89,9 +85,10 @@ inline constexpr size_t kIncompressibleProbe = 4096;
 // 7.79 bits a byte. Integer arithmetic only, so the verdict is the same anywhere.
 bool looks_incompressible(const unsigned char* data, size_t len);
 
-// One chunk as gzip members: runs of incompressible 4 KiB segments are stored
-// (level 0), spending no time on a match search that cannot pay; the rest is
-// compressed at `level`. The split depends only on the bytes.
+// One chunk as gzip members, each with a fixed header (no name, mtime 0,
+// OS 255): runs of incompressible 4 KiB segments are stored (level 0),
+// spending no time on a match search that cannot pay; the rest is compressed
+// at `level`. The bytes and the split depend only on the input and level.
 std::vector<char> compress_chunk(const char* data, size_t len, int level);
 
 } // namespace rt::layer
