@@ -78,12 +78,11 @@ GithubInputs prepare_github_inputs(ReleaseRun& run, const std::string& version,
     std::string file = staging + "/" + want.name;
     log::info("downloading {} ({} bytes)", want.name, asset->size);
     // On a terminal, a progress line per asset, as for blobs pushed.
-    remote::Progress& bar = run.session.progress;
-    size_t line = bar.enabled() ? bar.start(want.name, asset->size) : 0;
-    Digest actual = gh.download_asset(repo, *asset, file, expected, [&](int64_t got, int64_t) {
-      if (bar.enabled()) bar.update(line, got);
-    });
-    if (bar.enabled()) bar.done(line, "downloaded");
+    remote::Progress& bar = run.session.progress; // silent unless on a terminal
+    size_t line = bar.start(want.name, asset->size);
+    Digest actual = gh.download_asset(repo, *asset, file, expected,
+                                      [&](int64_t got, int64_t) { bar.update(line, got); });
+    bar.done(line, "downloaded");
     if (!expected) log::warn("{} is unverified: {}", want.name, actual.str());
     in.files[want.name] = file;
     digests.emplace(want.name, actual);
