@@ -265,13 +265,16 @@ void parse_healthcheck(Instruction& ins, const std::string& path) {
 }
 
 // ONBUILD keeps its trigger as text (it runs in a child build), but what BuildKit rejects at
-// parse time we reject too.
+// parse time we reject too, and the trigger's heredocs are found.
 void check_onbuild(Instruction& ins, const std::string& path) {
   SplitLine inner = split_line(ins.rest, path, ins.line);
   std::string kw = to_upper(inner.cmd);
   auto fail = [&](const std::string& what) { return InputError::located(path, ins.line, what); };
   if (kw == "ONBUILD") throw fail("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
   if (kw == "FROM" || kw == "MAINTAINER") throw fail(kw + " isn't allowed as an ONBUILD trigger");
+  // A trigger's heredocs are read here too (BuildKit's canContainHeredoc), so that the lines
+  // after it parse as they do in BuildKit.
+  if (!json_array(inner.rest, path, ins.line)) find_heredocs(ins, kw, inner.rest, path);
 }
 
 Instruction make_instruction(const std::string& line, int lineno, char escape,
@@ -304,14 +307,7 @@ Instruction make_instruction(const std::string& line, int lineno, char escape,
   if (kw == "SHELL" && ins.json_args.empty())
     throw InputError::located(path, lineno, "SHELL requires at least one argument");
   if (!ins.json_form) find_heredocs(ins, kw, ins.rest, path);
-  if (kw == "ONBUILD") {
-    check_onbuild(ins, path);
-    // A trigger's heredocs are read here too (BuildKit's canContainHeredoc), so that the lines
-    // after it parse as they do in BuildKit.
-    SplitLine inner = split_line(ins.rest, path, ins.line);
-    if (!json_array(inner.rest, path, ins.line))
-      find_heredocs(ins, to_upper(inner.cmd), inner.rest, path);
-  }
+  if (kw == "ONBUILD") check_onbuild(ins, path);
   // BuildKit splits ENV/LABEL/ARG at parse time; check their syntax now, expand later.
   if (kw == "ENV" || kw == "LABEL") split_key_values(ins, escape, path, KeyValueForm::env_or_label);
   if (kw == "ARG") split_key_values(ins, escape, path, KeyValueForm::arg);
