@@ -34,7 +34,8 @@ when an earlier rule wins, so nth always means "the nth request of this kind".
 
 Log: one JSON line per request: time, method, path, status, upstream_status,
 body_bytes (request body bytes received), blob_upload (PUT/PATCH to
-/blobs/uploads/), forwarded, fault (index of the rule applied or null), duration.
+/blobs/uploads/), forwarded, fault (index of the rule applied or null), duration,
+answered (the time the answer or drop was decided; null if none was).
 """
 
 import argparse
@@ -168,6 +169,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
 
     def handle_one(self):
         start = time.time()
+        self.answered_at = None
         method = self.command
         index, rule = self.rules.match(method, self.path)
         rule = rule or {}
@@ -181,12 +183,14 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                 time.sleep(float(rule["delay"]))
             if rule.get("drop"):
                 body.drain()
+                self.answered_at = time.time()
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
                 entry["status"] = "dropped"
                 return
             if "status" in rule and not rule.get("forward"):
                 body.drain()
+                self.answered_at = time.time()
                 self.send_fault(rule)
                 entry["status"] = rule["status"]
                 return
@@ -201,6 +205,10 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         finally:
             entry["body_bytes"] = body.count
             entry["duration"] = round(time.time() - start, 3)
+            # When the answer (or the drop) was decided: the client cannot have
+            # moved on before it. `duration` ends later, after this thread got
+            # the CPU back, which under load can be after the client's next request.
+            entry["answered"] = self.answered_at
             self.log_entry(**entry)
 
     def send_fault(self, rule):
@@ -243,6 +251,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                 for data in body.chunks():
                     conn.send(data)
             resp = conn.getresponse()
+            self.answered_at = time.time()  # before the client can hear anything of it
             if swallow:
                 resp.read()
                 return resp.status
