@@ -1,41 +1,78 @@
 #!/usr/bin/env bash
-# Install every Debian 12 package needed to build and test release-tool.
-# Idempotent: when all packages are already installed it does nothing, so CI
-# and developers can call it on every run at no cost.
+# Installs every Debian 12 package that building, the demo, the tests and the
+# benchmarks use: this list is the one place they are named. Nothing is taken
+# for granted because a developer machine happens to have it (a fresh
+# `debootstrap --variant=minbase` root has neither zlib1g-dev nor ps nor xz).
+#
+#   scripts/install-deps.sh            install what is missing (as root)
+#   scripts/install-deps.sh --check    only say what is missing; exit 1 if anything is
+#
+# Idempotent: when everything is installed it does nothing, so demo.sh, test.sh
+# and the benchmarks call it on every run. When a package cannot be installed
+# (not root, no network to the Debian archive) it stops with one line naming
+# what is missing and how to get it, before any CMake or compiler error.
 set -euo pipefail
 
-PACKAGES=(
-  # build
-  cmake ninja-build g++ make faketime buildah pkg-config git ca-certificates
-  libcurl4-openssl-dev libssl-dev libarchive-dev nlohmann-json3-dev
-  libcli11-dev libfmt-dev catch2 libdeflate-dev clang-format
-  # static test binaries (make_static_binary) need the static libc
-  gcc libc6-dev
-  # integration tests: a real registry and real OCI clients to check our output
-  docker-registry skopeo umoci oci-image-tool runc
-  # test support: htpasswd (bcrypt), certificates, token/fake-GitHub servers
-  apache2-utils openssl python3 python3-cryptography jq time curl
-  shellcheck
+# Each entry: package, then the reason in a word or two.
+BUILD=(
+  cmake "build system" ninja-build "build runner" g++ "C++20 compiler" make "example's Makefile"
+  pkg-config "finds libdeflate" libcurl4-openssl-dev "registry/GitHub HTTP" libssl-dev "TLS, SHA-256"
+  libarchive-dev "tar reading/writing" zlib1g-dev "gzip reading (gunzip)" libdeflate-dev "gzip writing"
+  nlohmann-json3-dev "JSON" libcli11-dev "flags" libfmt-dev "formatting" catch2 "unit tests (v2)"
+  git "commit time, checkouts" ca-certificates "HTTPS"
+)
+DEMO=(
+  gcc "static example binaries" libc6-dev "static libc for them" docker-registry "the local registry"
+  skopeo "inspect/copy pushed images" umoci "unpack an image to run it" jq "reads JSON in scripts"
+  curl "registry/GitHub probes" python3 "the GitHub API stand-in"
+  coreutils "timeout, sha256sum" tar "unpacks layers" gzip "compressed fixtures" xz-utils "xz fixtures"
+)
+TESTS=(
+  oci-image-tool "validates our layouts" runc "runs our images" buildah "Dockerfile peer"
+  faketime "clock skew tests" apache2-utils "htpasswd (bcrypt)" openssl "test certificates"
+  python3-cryptography "token server JWTs" shellcheck "lints scripts"
+  clang-format "formatting check"
+)
+BENCH=(
+  time "peak RSS (GNU time -v)"
 )
 
+names=()
+for group in BUILD DEMO TESTS BENCH; do
+  declare -n list=$group
+  for ((i = 0; i < ${#list[@]}; i += 2)); do names+=("${list[i]}"); done
+done
+
 missing=()
-for p in "${PACKAGES[@]}"; do
+for p in "${names[@]}"; do
   # dpkg-query prints "install ok installed" only for fully installed packages.
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ $status == "install ok installed" ]] || missing+=("$p")
 done
 
 if ((${#missing[@]} == 0)); then
-  echo "install-deps: all ${#PACKAGES[@]} packages already installed"
+  echo "install-deps: all ${#names[@]} packages installed"
   exit 0
 fi
-
+if [[ ${1:-} == --check ]]; then
+  echo "install-deps: missing Debian packages: ${missing[*]}" >&2
+  exit 1
+fi
 if ((EUID != 0)); then
-  echo "install-deps: missing packages (${missing[*]}); run as root" >&2
+  echo "install-deps: missing Debian packages: ${missing[*]} — install them as root:" \
+    "sudo apt-get install ${missing[*]} (or run this script as root)" >&2
   exit 1
 fi
 
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update
-apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+log=$(mktemp "${TMPDIR:-/tmp}/install-deps.XXXXXX")
+if ! { apt-get update && apt-get install -y --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+  tail -n 5 "$log" >&2
+  echo "install-deps: apt-get could not install: ${missing[*]} — is the Debian archive" \
+    "reachable (see /etc/apt/sources.list*)? Install them by hand: apt-get install ${missing[*]}" \
+    "(full apt log: $log)" >&2
+  exit 1
+fi
+rm -f "$log"
+echo "install-deps: installed ${#missing[@]} packages"
