@@ -6,7 +6,12 @@
 #   cold      RUNS times, each with a fresh cache directory and a fresh registry
 #             (new storage), the stand-in bases pulled from a mirror registry;
 #   unchanged RUNS times, rerun with nothing changed (the cache and registry
-#             of the last cold run).
+#             of the last cold run);
+# then `release-tool github-release --version 0.42.0` into the GitHub stand-in
+# (the example's assets: lana-cli, three tarballs, SHA256SUMS): cold (a fresh
+# stand-in and cache each time) and rerun (published already: a no-op), with the
+# bytes uploaded; and `final --version 0.42.0` after the rc of the same commit,
+# with the blob bytes it uploads (configs only: the layers are rc's).
 # Prints medians (min, max) of the wall-clock time, the blob bytes uploaded and
 # the requests sent, against the targets: unchanged rerun < 0.3 s and 0 blob
 # bytes. PROFILE=1 adds where the time of one unchanged rerun goes: its -v
@@ -93,6 +98,49 @@ echo
 echo "target: unchanged rerun < 0.3 s: $(awk -v m="$MEDIAN" 'BEGIN {print (m < 0.3) ? "met" : "NOT met"}') (median ${MEDIAN}s)"
 echo "target: unchanged rerun uploads 0 blob bytes: $([[ $BYTES == 0 ]] && echo met || echo "NOT met ($BYTES bytes)")"
 echo "bench: load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --- github-release, and final after rc ---------------------------------------------
+GV=0.42.0
+TOKEN=ghp_bench$RANDOM$RANDOM
+jq -n --arg sha "$SRC_SHA" --arg token "$TOKEN" --arg date "$(date -u -d "@$SRC_EPOCH" +%FT%TZ)" '{
+  tokens: [$token], repos: {"GaloyMoney/lana-bank": {immutable_releases: true,
+    branches: {main: $sha}, commits: {($sha): {date: $date}}}}}' >"$T/github.json"
+GHR=(github-release --config "$SRC/images.json" --config "$SRC/examples/lana-bank/overlay.json" --version "$GV")
+# run_ghr LABEL CACHE : one timed github-release; appends "seconds upload_bytes uploads".
+run_ghr() {
+  local label=$1 cache=$2 mark start end
+  mark=$(wc -l <"$GH_UPLOADS_LOG" 2>/dev/null || echo 0)
+  start=$(date +%s.%N)
+  GH_TOKEN=$TOKEN "$RT_BIN" -q "${GHR[@]}" --cache-dir "$cache" >"$T/out.txt" 2>"$T/err.txt" ||
+    { cat "$T/err.txt" >&2; die "github-release failed ($label)"; }
+  end=$(date +%s.%N)
+  echo "$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f", b - a}') \
+$(tail -n +"$((mark + 1))" "$GH_UPLOADS_LOG" 2>/dev/null | jq -s '[.[] | .content_length | tonumber] | add // 0') \
+$(tail -n +"$((mark + 1))" "$GH_UPLOADS_LOG" 2>/dev/null | grep -c . || true)" >>"$T/$label.txt"
+}
+for ((i = 1; i <= RUNS; i++)); do
+  start_fake_github "$T/github.json" >/dev/null
+  run_ghr ghr-cold "$T/ghr-cache-$i"
+done
+for ((i = 1; i <= RUNS; i++)); do
+  run_ghr ghr-rerun "$T/ghr-cache-$RUNS"
+done
+echo
+echo "release-tool github-release $GV, the example's 5 assets, $RUNS runs each (median (min–max)):"
+printf '%-10s %-24s %-28s %s\n' "" "wall seconds" "bytes uploaded" "uploads"
+for label in ghr-cold ghr-rerun; do
+  printf '%-10s %-24s %-28s %s\n' "${label#ghr-}" "$(column_stats "$T/$label.txt" 1)" \
+    "$(column_stats "$T/$label.txt" 2)" "$(column_stats "$T/$label.txt" 3)"
+done
+# final after the rc of the same commit: into the registry of the last cold rc.
+mark=$(proxy_mark)
+"$RT_BIN" -q final "${RFLAGS[@]}" --version "$GV" --cache-dir "$CACHE" >"$T/out.txt" 2>"$T/err.txt" ||
+  { cat "$T/err.txt" >&2; die "final failed"; }
+RC_BYTES=$(column_stats "$T/cold.txt" 2)
+echo
+echo "final $GV after rc of the same commit: $(blob_bytes_since "$mark") blob bytes uploaded" \
+  "($(proxy_since "$mark" '[.[] | select(.blob_upload)] | length') blob upload requests: the configs)," \
+  "against $RC_BYTES for the cold rc"
 
 if [[ $PROFILE == 1 ]]; then
   echo

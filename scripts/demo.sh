@@ -5,12 +5,16 @@
 #   1. stand-in distroless bases, built by release-tool itself, pushed;
 #   2. `release-tool rc`: builds the stand-in lana-cli, writes .env, assembles
 #      the four images from dockerfiles/Dockerfile.rc, pushes them;
-#   3. a GitHub Release 0.42.0 is published on the stand-in (assets + commit);
-#   4. `release-tool final --version 0.42.0`: from the release, verified;
+#   3. `release-tool github-release --version 0.42.0`: the assets made from the
+#      checkout (the binary, deterministic tarballs, SHA256SUMS) published as a
+#      GitHub Release on the stand-in (draft, uploads, digests checked, publish);
+#   4. `release-tool final --version 0.42.0`: from the release, verified —
+#      pushing configs and manifests only, the layers being rc's;
 #   5. `release-tool reproduce --version 0.42.0`: rebuilds and says MATCH;
 #   6. `skopeo inspect` of the lana-bank image, and the binary run from it.
 # It drives the top-level images.json and dockerfiles/ through an overlay
-# (examples/lana-bank/overlay.json), --build-arg and --registry-rewrite only.
+# (examples/lana-bank/overlay.json), --build-arg and --registry-rewrite only,
+# from a scratch commit of them (a release is made from a clean commit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -21,7 +25,11 @@ ninja -C build-release release-tool >/dev/null
 export RT_BIN=$root/build-release/src/cli/release-tool RT_SOURCE_DIR=$root
 # shellcheck source=../tests/support/lib.sh
 source tests/support/lib.sh
+# shellcheck source=../tests/support/release_env.sh
+source tests/support/release_env.sh
 rt_setup
+release_checkout "$T/checkout"
+cd "$T/checkout"
 rt() { "$RT_BIN" "$@"; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -31,7 +39,8 @@ echo "registry at $REG"
 
 step "stand-in bases (release-tool assemble)"
 bash examples/lana-bank/scripts/build-bases.sh "$RT_BIN" "$REG/mirror"
-flags=(--config images.json --config examples/lana-bank/overlay.json
+config=(--config images.json --config examples/lana-bank/overlay.json)
+flags=("${config[@]}"
   --build-arg "BASE_STATIC=$REG/mirror/distroless/static-debian12:nonroot"
   --build-arg "BASE_NODEJS=$REG/mirror/distroless/nodejs20-debian12:nonroot"
   --build-arg "BASE_PYTHON=$REG/mirror/distroless/python3-debian12:nonroot"
@@ -42,19 +51,18 @@ step "release-tool rc"
 rt rc "${flags[@]}" --version 0.42.0-rc.1 --digests-file "$T/rc-digests.json"
 cat .env
 
-step "GitHub Release 0.42.0 on the local GitHub stand-in"
-bash examples/lana-bank/scripts/release-assets.sh "$T/assets"
+step "release-tool github-release --version 0.42.0 (the local GitHub stand-in)"
 sha=$(git rev-parse HEAD)
 date=$(git show -s --format=%cI HEAD | sed 's/+00:00$/Z/')
-jq -n --arg sha "$sha" --arg date "$(date -u -d "$date" +%FT%TZ)" --arg dir "$T/assets" '{
-  repos: {"GaloyMoney/lana-bank": {
-    tags: {"0.42.0": $sha},
-    commits: {($sha): {date: $date, message: "release 0.42.0"}},
-    releases: [{tag: "0.42.0", name: "0.42.0",
-      assets: [ "lana-cli", "admin-panel.tar.gz", "customer-portal.tar.gz", "lana-dw.tar.gz"
-              | {name: ., file: ($dir + "/" + .)} ]}]}}}' >"$T/github.json"
+token=ghp_demo$RANDOM$RANDOM
+jq -n --arg sha "$sha" --arg date "$(date -u -d "$date" +%FT%TZ)" --arg token "$token" '{
+  tokens: [$token],
+  repos: {"GaloyMoney/lana-bank": {immutable_releases: true, branches: {main: $sha},
+    commits: {($sha): {date: $date, message: "release 0.42.0"}}}}}' >"$T/github.json"
 start_fake_github "$T/github.json"
-echo "GitHub API at $GITHUB_API_URL"
+echo "GitHub API at $GITHUB_API_URL, uploads at $GH_UPLOADS_URL"
+printf '## 0.42.0\n\nThe demo release.\n' >"$T/notes.md"
+GH_TOKEN=$token rt github-release "${config[@]}" --version 0.42.0 --notes-file "$T/notes.md"
 
 step "release-tool final --version 0.42.0"
 rt final "${flags[@]}" --version 0.42.0 --digests-file "$T/final-digests.json"

@@ -85,11 +85,11 @@ for cmd in rc final reproduce; do
 done
 pass "images.json: unknown key, located, on rc/final/reproduce"
 
-# Wrong type: "tags" a string instead of an array.
-L=$(line_of "$SRC/images.json" '"tags": \[')
-F=$(bad_images wrong-type "${L}s/\"tags\": \[\"{version}\"\]/\"tags\": \"{version}\"/")
+# Wrong type: "tags" a string instead of an array (or an object per mode).
+L=$(line_of "$SRC/images.json" '"tags": {')
+F=$(bad_images wrong-type "${L}s/\"tags\": {.*}/\"tags\": \"{version}\"/")
 C=$(col_of "$F" "$L" '"{version}"')
-expect_bad rc "$F:$L:$C: " "'tags' must be an array of strings, not a string" -- --config "$F" "${ONE_FLAGS[@]}"
+expect_bad rc "$F:$L:$C: " "'tags' must be an array of strings (or {\"rc\": [...], \"final\": [...]}), not a string" -- --config "$F" "${ONE_FLAGS[@]}"
 # Wrong type: the binary's command a string (it is argv, run without a shell).
 L=$(line_of "$SRC/images.json" '"command":')
 F=$(bad_images wrong-type-2 "${L}s/\"command\": \[.*\],/\"command\": \"nix build\",/")

@@ -11,7 +11,7 @@
 #     the .env values; /lana is an empty directory owned by 1000:1000; the
 #     admin panel runs under runc as its config says;
 #   - --digests-file, --output oci:DIR (valid for oci-image-tool, nothing
-#     pushed), --image subsets, VERSION from `git describe`;
+#     pushed), --image subsets, VERSION from `git describe` (--describe);
 #   - an unchanged rerun uploads 0 blob bytes and sends no write request at all.
 # shellcheck source-path=SCRIPTDIR
 # shellcheck disable=SC2119 # rt_setup takes no script args
@@ -49,7 +49,7 @@ done
 assert_eq "$V rc $SRC_SHA 4" "$(jq -r '"\(.version) \(.mode) \(.commit) \(.images | length)"' "$T/rc.json")" "digests file header"
 assert_eq "${RELEASE_IMAGES[*]}" "$(jq -r '[.images[].name] | join(" ")' "$T/rc.json")" "digests file names, in images.json order"
 for name in "${RELEASE_IMAGES[@]}"; do
-  assert_eq "$PROXY/galoyorg/$name [\"$V\"]" \
+  assert_eq "$PROXY/galoyorg/$name [\"$V\",\"edge\"]" \
     "$(jq -rc --arg n "$name" '.images[] | select(.name == $n) | "\(.repository) \(.tags)"' "$T/rc.json")" "digests file entry of $name"
 done
 pass "rc: four images pushed with tag $V, table and digests file"
@@ -62,7 +62,7 @@ for name in "${RELEASE_IMAGES[@]}"; do
   skopeo inspect --tls-verify=false "$ref" >"$T/inspect.json"
   skopeo inspect --tls-verify=false --config "$ref" >"$T/config.json"
   skopeo inspect --tls-verify=false --raw "$ref" >"$T/manifest.json"
-  assert_eq "$V" "$(jq -r '.RepoTags | join(" ")' "$T/inspect.json")" "$name tags"
+  assert_eq "$V edge" "$(jq -r '.RepoTags | sort | join(" ")' "$T/inspect.json")" "$name tags"
   for kv in "version=$V" "revision=$SRC_SHA" "created=$CREATED" \
     "source=https://github.com/GaloyMoney/lana-bank"; do
     assert_eq "${kv#*=}" "$(jq -r --arg k "org.opencontainers.image.${kv%%=*}" '.Labels[$k]' "$T/inspect.json")" "$name label ${kv%%=*}"
@@ -182,17 +182,17 @@ pass "a base mirrored through --registry-rewrite keeps its written name"
 assert_exit 0 "$RT_BIN" rc "${RFLAGS[@]}" --version 0.42.0-rc.2 --image dagster-code-location-lana-dw \
   --image lana-bank --digests-file "$T/subset.json"
 assert_eq "lana-bank dagster-code-location-lana-dw" "$(jq -r '[.images[].name] | join(" ")' "$T/subset.json")" "subset, in images.json order"
-assert_eq "$V 0.42.0-rc.2" "$(tags_of "$REG" galoyorg/lana-bank)" "lana-bank tags"
-assert_eq "$V 0.42.0-rc.2" "$(tags_of "$REG" galoyorg/dagster-code-location-lana-dw)" "dagster tags"
-assert_eq "$V" "$(tags_of "$REG" galoyorg/lana-bank-admin-panel)" "admin panel not in the subset"
-assert_eq "$V" "$(tags_of "$REG" galoyorg/lana-bank-customer-portal)" "customer portal not in the subset"
+assert_eq "$V 0.42.0-rc.2 edge" "$(tags_of "$REG" galoyorg/lana-bank)" "lana-bank tags"
+assert_eq "$V 0.42.0-rc.2 edge" "$(tags_of "$REG" galoyorg/dagster-code-location-lana-dw)" "dagster tags"
+assert_eq "$V edge" "$(tags_of "$REG" galoyorg/lana-bank-admin-panel)" "admin panel not in the subset"
+assert_eq "$V edge" "$(tags_of "$REG" galoyorg/lana-bank-customer-portal)" "customer portal not in the subset"
 assert_not_contains "$OUT" "admin-panel" "table of a subset"
 
 git -C "$SRC" tag 0.42.0-rc.3
-assert_exit 0 "$RT_BIN" rc "${RFLAGS[@]}" --image lana-bank --digests-file "$T/describe.json"
+assert_exit 0 "$RT_BIN" rc "${RFLAGS[@]}" --image lana-bank --describe --digests-file "$T/describe.json"
 assert_eq 0.42.0-rc.3 "$(jq -r .version "$T/describe.json")" "VERSION from git describe"
 assert_eq "VERSION=0.42.0-rc.3" "$(grep VERSION "$SRC/.env")" ".env VERSION from git describe"
-assert_eq "$V 0.42.0-rc.2 0.42.0-rc.3" "$(tags_of "$REG" galoyorg/lana-bank)" "lana-bank tags after describe"
-pass "--image subsets; VERSION from git describe"
+assert_eq "$V 0.42.0-rc.2 0.42.0-rc.3 edge" "$(tags_of "$REG" galoyorg/lana-bank)" "lana-bank tags after describe"
+pass "--image subsets; VERSION from git describe (--describe)"
 
 pass "031-release-rc"

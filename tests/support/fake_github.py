@@ -7,18 +7,33 @@ The storage host records the headers of every request in a JSON-lines file, so a
 test can prove that the Authorization header never reaches it, and — like the
 real presigned-URL storage — rejects requests that carry Authorization anyway.
 
+The write side of releases is there too, with GitHub's rules: POST
+/repos/{o}/{r}/releases (drafts), uploads to a third listener, the upload host
+named by each release's upload_url (POST …/releases/{id}/assets?name=, with
+Content-Length; 422 already_exists), PATCH to publish (which creates the tag at
+target_commitish), DELETE of an asset, drafts hidden from releases/tags and from
+tokens without push access, immutable releases (422 to any asset change after
+publishing), the `digest` field, and releases listed by pages with Link headers.
+
 Usage:
-  fake_github.py --config CONFIG.json [--port 0] [--storage-port 0]
+  fake_github.py --config CONFIG.json [--port 0] [--storage-port 0] [--uploads-port 0]
                  [--ports-file F] [--log API.jsonl] [--storage-log STORAGE.jsonl]
+                 [--uploads-log UPLOADS.jsonl] [--data-dir DIR]
                  [--rate-limit N] [--rate-limit-status 403|429]
+                 [--drop-upload NAME]   # the first upload of NAME: connection dropped
+                                        # half-way, a "starter" asset left behind
 
 Config (paths are relative to the config file):
 {
   "tokens": ["ghp_test"],                 # accepted in "Authorization: Bearer|token X"
+  "read_tokens": ["ghp_ro"],              # valid, but without push (contents: read):
+                                          # writes answer 403, drafts are invisible
+  "max_per_page": 100,                    # cap of per_page on the releases list
   "download": "redirect",                 # or "direct": the API serves bytes itself (200)
   "repos": {
     "owner/name": {
       "private": true,                    # no/invalid token -> 404, as GitHub does
+      "immutable_releases": true,         # published releases can never change
       "default_branch": "main",
       "branches": {"main": "<sha>"},
       "tags": {"v1.0.0": "<sha>",         # lightweight tag
@@ -49,14 +64,17 @@ import json
 import os
 import re
 import secrets
+import socket
+import tempfile
 import sys
 import threading
 import time
 import urllib.parse
 
-DOCS = "https://docs.github.com/rest"
-SIGNING_KEY = secrets.token_bytes(32)  # signs storage URLs, like a presigned URL
-URL_TTL = 300
+from fake_github_git import GitMixin
+from fake_github_storage import Storage, signed_path
+from fake_github_write import DOCS, UploadsMixin, WriteMixin
+
 
 
 class Log:
@@ -75,10 +93,6 @@ def iso(ts):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
-def fake_sha(*parts):
-    return hashlib.sha1("/".join(map(str, parts)).encode()).hexdigest()
-
-
 class World:
     """The config, loaded once, with computed sizes, digests and ids."""
 
@@ -88,6 +102,12 @@ class World:
         base = os.path.dirname(os.path.abspath(config_path))
         ids = itertools.count(1000)
         self.tokens = set(cfg.get("tokens", []))
+        self.read_tokens = set(cfg.get("read_tokens", []))
+        self.max_per_page = int(cfg.get("max_per_page", 100))
+        self.ids = itertools.count(100000)
+        self.lock = threading.Lock()  # guards every change of releases and assets
+        self.data_dir = None          # where uploads are stored (main() sets it)
+        self.drop_upload = set()      # asset names whose first upload is cut
         self.download = cfg.get("download", "redirect")
         self.repos = {}
         self.assets = {}  # asset id -> (repo full name, release, asset)
@@ -109,12 +129,13 @@ class World:
             self.repos[full.lower()] = repo  # GitHub is case-insensitive on owner/repo
 
 
-class Api(http.server.BaseHTTPRequestHandler):
+class Api(WriteMixin, GitMixin, http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "GitHub.com"
     world: World = None
     log: Log = None
     storage_base = ""
+    uploads_base = ""
     rate_limit = [0]  # remaining requests to refuse; a list so threads share it
     rate_status = 403
     rate_lock = threading.Lock()
@@ -157,10 +178,21 @@ class Api(http.server.BaseHTTPRequestHandler):
         if not header:
             return "none"
         m = re.fullmatch(r"(?i)(bearer|token)\s+(\S+)", header.strip())
+        if m and m.group(2) in self.world.read_tokens:
+            return "read"
         return "valid" if m and m.group(2) in self.world.tokens else "bad"
 
     # -- routing ---------------------------------------------------------
     def do_HEAD(self):
+        self.do_GET()
+
+    def do_POST(self):
+        self.do_GET()
+
+    def do_PATCH(self):
+        self.do_GET()
+
+    def do_DELETE(self):
         self.do_GET()
 
     def do_GET(self):
@@ -216,13 +248,16 @@ class Api(http.server.BaseHTTPRequestHandler):
         owner, name = (m or dl).group(1), (m or dl).group(2)
         repo = self.world.repos.get(f"{owner}/{name}".lower())
         # Private repositories are invisible without a valid token: 404, not 401/403.
-        if repo is None or (repo.get("private") and auth != "valid"):
+        if repo is None or (repo.get("private") and auth not in ("valid", "read")):
             self.not_found()
             return
         if dl:
             self.browser_download(repo, dl.group(3), dl.group(4))
             return
         rest = m.group(3) or ""
+        if self.command in ("POST", "PATCH", "DELETE"):
+            self.write_route(repo, rest, auth)
+            return
         routes = [
             (r"", self.get_repo),
             (r"/releases", self.list_releases),
@@ -259,9 +294,9 @@ class Api(http.server.BaseHTTPRequestHandler):
             "label": asset.get("label", ""),
             "uploader": self.user_json(),
             "content_type": asset.get("content_type", "application/octet-stream"),
-            "state": "uploaded",
+            "state": asset.get("state", "uploaded"),
             "size": asset["size"],
-            "digest": asset["sha256"],
+            "digest": asset["sha256"] if asset.get("state", "uploaded") == "uploaded" else None,
             "download_count": 0,
             "created_at": rel.get("created_at", "2025-01-01T00:00:00Z"),
             "updated_at": rel.get("published_at", "2025-01-01T00:00:00Z"),
@@ -282,7 +317,8 @@ class Api(http.server.BaseHTTPRequestHandler):
         return {
             "url": url,
             "assets_url": f"{url}/assets",
-            "upload_url": f"{url}/assets{{?name,label}}",
+            "upload_url": f"{self.uploads_base}/repos/{repo['full_name']}/releases/"
+                          f"{rel['id']}/assets{{?name,label}}",
             "html_url": f"{html}/releases/tag/{rel['tag']}",
             "id": rel["id"],
             "author": self.user_json(),
@@ -309,7 +345,11 @@ class Api(http.server.BaseHTTPRequestHandler):
                              "owner": self.user_json(owner), "private": bool(repo.get("private")),
                              "default_branch": repo.get("default_branch", "main"),
                              "html_url": f"{self.base_url()}/{repo['full_name']}",
-                             "url": self.repo_url(repo)},
+                             "url": self.repo_url(repo),
+                             **({"permissions": {"admin": False, "maintain": False,
+                                                 "push": self.token_state() == "valid",
+                                                 "triage": False, "pull": True}}
+                                if self.token_state() in ("valid", "read") else {})},
                        self.rate_headers(59))
 
     def visible_releases(self, repo):
@@ -318,8 +358,18 @@ class Api(http.server.BaseHTTPRequestHandler):
                 if not r.get("draft") or self.token_state() == "valid"]
 
     def list_releases(self, repo):
-        self.send_json(200, [self.release_json(repo, r) for r in self.visible_releases(repo)],
-                       self.rate_headers(59))
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        per_page = min(int(q.get("per_page", ["30"])[0]), self.world.max_per_page)
+        page = int(q.get("page", ["1"])[0])
+        # Newest first, as GitHub lists them.
+        rels = sorted(self.visible_releases(repo), key=lambda r: r["id"], reverse=True)
+        chunk = rels[(page - 1) * per_page:page * per_page]
+        headers = self.rate_headers(59)
+        if page * per_page < len(rels):
+            base = f"{self.repo_url(repo)}/releases?per_page={per_page}"
+            headers["Link"] = f'<{base}&page={page + 1}>; rel="next", ' \
+                              f'<{base}&page={(len(rels) + per_page - 1) // per_page}>; rel="last"'
+        self.send_json(200, [self.release_json(repo, r) for r in chunk], headers)
 
     def latest_release(self, repo):
         rels = [r for r in self.visible_releases(repo)
@@ -375,160 +425,14 @@ class Api(http.server.BaseHTTPRequestHandler):
         self.send(302, b"", ctype="text/html;charset=utf-8",
                   headers={"Location": self.storage_base + signed_path(asset)})
 
-    def resolve_ref(self, repo, ref):
-        """A ref (sha, sha prefix, tag or branch) -> commit sha, or None."""
-        commits = repo.get("commits", {})
-        if ref in commits:
-            return ref
-        tag = repo.get("tags", {}).get(ref)
-        if tag is not None:
-            return tag if isinstance(tag, str) else tag["commit"]
-        if ref in repo.get("branches", {}):
-            return repo["branches"][ref]
-        if re.fullmatch(r"[0-9a-f]{7,40}", ref):
-            matches = [s for s in commits if s.startswith(ref)]
-            if len(matches) == 1:
-                return matches[0]
-        return None
-
-    def commit(self, repo, ref):
-        sha = self.resolve_ref(repo, ref)
-        if sha is None or sha not in repo.get("commits", {}):
-            # GitHub answers 422, not 404, for an unknown ref here.
-            self.send_json(422, {"message": f"No commit found for SHA: {ref}",
-                                 "documentation_url": DOCS, "status": "422"})
-            return
-        c = repo["commits"][sha]
-        person = {"name": c.get("author", "Test Author"), "email": c.get("email", "test@example.com"),
-                  "date": c["date"]}
-        url = self.repo_url(repo)
-        self.send_json(200, {
-            "sha": sha,
-            "node_id": f"C_{sha[:12]}",
-            "commit": {"author": person, "committer": dict(person),
-                       "message": c.get("message", "commit " + sha[:7]),
-                       "tree": {"sha": fake_sha("tree", sha), "url": f"{url}/git/trees/"
-                                f"{fake_sha('tree', sha)}"},
-                       "url": f"{url}/git/commits/{sha}", "comment_count": 0,
-                       "verification": {"verified": False, "reason": "unsigned",
-                                        "signature": None, "payload": None}},
-            "url": f"{url}/commits/{sha}",
-            "html_url": f"{self.base_url()}/{repo['full_name']}/commit/{sha}",
-            "author": self.user_json(), "committer": self.user_json(),
-            "parents": [{"sha": p, "url": f"{url}/commits/{p}"} for p in c.get("parents", [])],
-            "stats": {"total": 0, "additions": 0, "deletions": 0},
-            "files": [],
-        }, self.rate_headers(59))
-
-    def git_ref_tag(self, repo, tag):
-        entry = repo.get("tags", {}).get(tag)
-        if entry is None:
-            self.not_found()
-            return
-        url = self.repo_url(repo)
-        if isinstance(entry, dict) and entry.get("annotated"):
-            obj = {"sha": fake_sha("tag", repo["full_name"], tag), "type": "tag",
-                   "url": f"{url}/git/tags/{fake_sha('tag', repo['full_name'], tag)}"}
-        else:
-            sha = entry if isinstance(entry, str) else entry["commit"]
-            obj = {"sha": sha, "type": "commit", "url": f"{url}/git/commits/{sha}"}
-        self.send_json(200, {"ref": f"refs/tags/{tag}", "node_id": f"REF_{tag}",
-                             "url": f"{url}/git/refs/tags/{tag}", "object": obj},
-                       self.rate_headers(59))
-
-    def git_tag_object(self, repo, sha):
-        for tag, entry in repo.get("tags", {}).items():
-            if isinstance(entry, dict) and entry.get("annotated") and \
-                    fake_sha("tag", repo["full_name"], tag) == sha:
-                url = self.repo_url(repo)
-                self.send_json(200, {
-                    "node_id": f"TAG_{sha[:12]}", "sha": sha, "url": f"{url}/git/tags/{sha}",
-                    "tag": tag, "message": entry.get("message", tag + "\n"),
-                    "tagger": {"name": "Test Tagger", "email": "tagger@example.com",
-                               "date": entry.get("date", "2025-01-01T00:00:00Z")},
-                    "object": {"sha": entry["commit"], "type": "commit",
-                               "url": f"{url}/git/commits/{entry['commit']}"},
-                    "verification": {"verified": False, "reason": "unsigned",
-                                     "signature": None, "payload": None}},
-                    self.rate_headers(59))
-                return
-        self.not_found()
 
 
-def signed_path(asset):
-    expires = int(time.time()) + URL_TTL
-    path = f"/github-production-release-asset/{asset['id']}"
-    sig = hmac.new(SIGNING_KEY, f"{path}:{expires}".encode(), hashlib.sha256).hexdigest()
-    disposition = urllib.parse.quote(f"attachment; filename={asset['name']}")
-    return f"{path}?se={expires}&sig={sig}&rscd={disposition}&rsct=application%2Foctet-stream"
+class Uploads(UploadsMixin, Api):
+    """The upload host (uploads.github.com): POST …/releases/{id}/assets?name=NAME."""
+    api_base = ""
 
-
-class Storage(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "Windows-Azure-Blob/1.0 Microsoft-HTTPAPI/2.0"
-    world: World = None
-    log: Log = None
-
-    def log_message(self, fmt, *args):
-        pass
-
-    def send(self, status, body, headers=None):
-        self.send_response(status)
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-        return status
-
-    def do_HEAD(self):
-        self.do_GET()
-
-    def do_GET(self):
-        status = 0
-        try:
-            status = self.serve()
-        finally:
-            # Every header, as received: the point of this log is to catch leaks.
-            self.log.write({"method": self.command, "path": self.path, "status": status,
-                            "headers": {k: v for k, v in self.headers.items()}})
-
-    def serve(self):
-        url = urllib.parse.urlsplit(self.path)
-        q = urllib.parse.parse_qs(url.query)
-        err = {"Content-Type": "application/xml"}
-        if "Authorization" in self.headers:
-            # Presigned storage refuses a second auth mechanism, so a leak fails loudly.
-            return self.send(400, b"<?xml version=\"1.0\"?><Error><Code>InvalidAuthenticationInfo"
-                                  b"</Code><Message>Authorization header not allowed with a "
-                                  b"signed URL</Message></Error>", err)
-        m = re.fullmatch(r"/github-production-release-asset/(\d+)", url.path)
-        expires = q.get("se", ["0"])[0]
-        want = hmac.new(SIGNING_KEY, f"{url.path}:{expires}".encode(), hashlib.sha256).hexdigest()
-        if not m or not hmac.compare_digest(want, q.get("sig", [""])[0]) \
-                or int(expires) < time.time():
-            return self.send(403, b"<?xml version=\"1.0\"?><Error><Code>AuthenticationFailed"
-                                  b"</Code></Error>", err)
-        found = self.world.assets.get(int(m.group(1)))
-        if not found:
-            return self.send(404, b"<?xml version=\"1.0\"?><Error><Code>BlobNotFound</Code>"
-                                  b"</Error>", err)
-        with open(found[2]["path"], "rb") as f:
-            data = f.read()
-        headers = {"Content-Type": "application/octet-stream", "Accept-Ranges": "bytes",
-                   "Content-Disposition": urllib.parse.unquote(q.get("rscd", [""])[0]),
-                   "ETag": '"0x' + hashlib.md5(data).hexdigest()[:16].upper() + '"'}
-        rng = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
-        if rng:  # single ranges are enough for resume tests
-            start = int(rng.group(1))
-            end = int(rng.group(2)) if rng.group(2) else len(data) - 1
-            if start >= len(data):
-                return self.send(416, b"", {"Content-Range": f"bytes */{len(data)}"})
-            end = min(end, len(data) - 1)
-            headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
-            return self.send(206, data[start:end + 1], headers)
-        return self.send(200, data, headers)
+    def base_url(self):
+        return self.api_base  # the JSON it answers names API URLs, as GitHub's does
 
 
 def exit_when_orphaned():
@@ -545,6 +449,11 @@ def main():
     p.add_argument("--config", required=True)
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--storage-port", type=int, default=0)
+    p.add_argument("--uploads-port", type=int, default=0)
+    p.add_argument("--uploads-log", help="upload requests, JSON lines")
+    p.add_argument("--data-dir", help="where uploaded assets are kept (default: a temporary one)")
+    p.add_argument("--drop-upload", action="append", default=[],
+                   help="cut the first upload of this asset name half-way (repeatable)")
     p.add_argument("--ports-file", help='written once ready: {"api": P, "storage": P}')
     p.add_argument("--log", help="API requests, JSON lines")
     p.add_argument("--storage-log", help="storage requests with all headers, JSON lines")
@@ -553,18 +462,27 @@ def main():
     args = p.parse_args()
 
     world = World(args.config)
+    world.data_dir = args.data_dir or tempfile.mkdtemp(prefix="fake-github-")
+    os.makedirs(world.data_dir, exist_ok=True)
+    world.drop_upload = set(args.drop_upload)
     storage = http.server.ThreadingHTTPServer(("127.0.0.1", args.storage_port), Storage)
     api = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Api)
-    for srv in (storage, api):
+    uploads = http.server.ThreadingHTTPServer(("127.0.0.1", args.uploads_port), Uploads)
+    for srv in (storage, api, uploads):
         srv.daemon_threads = True
     Storage.world, Storage.log = world, Log(args.storage_log)
     Api.world, Api.log = world, Log(args.log)
     Api.storage_base = f"http://127.0.0.1:{storage.server_address[1]}"
+    Api.uploads_base = f"http://127.0.0.1:{uploads.server_address[1]}"
+    Uploads.world, Uploads.log = world, Log(args.uploads_log)
+    Uploads.api_base = f"http://127.0.0.1:{api.server_address[1]}"
     Api.rate_limit = [args.rate_limit]
     Api.rate_status = args.rate_limit_status
 
     threading.Thread(target=storage.serve_forever, daemon=True).start()
-    ports = {"api": api.server_address[1], "storage": storage.server_address[1]}
+    threading.Thread(target=uploads.serve_forever, daemon=True).start()
+    ports = {"api": api.server_address[1], "storage": storage.server_address[1],
+             "uploads": uploads.server_address[1]}
     if args.ports_file:  # write then rename: a reader never sees a partial file
         with open(args.ports_file + ".tmp", "w", encoding="utf-8") as f:
             json.dump(ports, f)

@@ -378,15 +378,19 @@ start_fake_github() {
   out=$T/github-$n.out
   GH_API_LOG=$T/github-$n-api.log
   GH_STORAGE_LOG=$T/github-$n-storage.log
+  GH_UPLOADS_LOG=$T/github-$n-uploads.log
+  mkdir -p "$T/github-$n-data"
   "$RT_PYTHON" "$RT_SUPPORT_DIR/fake_github.py" --config "$config" --port 0 --storage-port 0 \
-    --ports-file "$ports" --log "$GH_API_LOG" --storage-log "$GH_STORAGE_LOG" "$@" >>"$out" 2>&1 &
+    --uploads-port 0 --ports-file "$ports" --log "$GH_API_LOG" --storage-log "$GH_STORAGE_LOG" \
+    --uploads-log "$GH_UPLOADS_LOG" --data-dir "$T/github-$n-data" "$@" >>"$out" 2>&1 &
   GH_PID=$!
   _rt_track "$GH_PID"
   _RT_LOGS+=("$out")
   _rt_wait "fake_github" "$GH_PID" "$out" test -s "$ports"
   GITHUB_API_URL=http://127.0.0.1:$(jq -r .api "$ports")
   GH_STORAGE_URL=http://127.0.0.1:$(jq -r .storage "$ports")
-  export GITHUB_API_URL GH_STORAGE_URL GH_API_LOG GH_STORAGE_LOG GH_PID
+  GH_UPLOADS_URL=http://127.0.0.1:$(jq -r .uploads "$ports")
+  export GITHUB_API_URL GH_STORAGE_URL GH_UPLOADS_URL GH_API_LOG GH_STORAGE_LOG GH_UPLOADS_LOG GH_PID
 }
 
 # --- fault proxy ------------------------------------------------------------------

@@ -25,7 +25,7 @@
 # plays no part in a release of the example.
 RELEASE_FILES=(.gitignore images.json dockerfiles examples/lana-bank)
 # Build products of the example (ignored by git): never copied, so that `make`
-# and release-assets.sh really run in the scratch checkout.
+# and the packing of the assets really run in the scratch checkout.
 RELEASE_PRODUCTS=(examples/lana-bank/target examples/lana-bank/binaries
   examples/lana-bank/release-assets examples/lana-bank/bases/out examples/lana-bank/.env .env)
 # The commit time of the scratch checkout: far from the wall clock, so that a
@@ -116,14 +116,17 @@ release_through_proxy() {
 # The four images: name and the repository under the rewritten galoyorg.
 RELEASE_IMAGES=(lana-bank lana-bank-admin-panel lana-bank-customer-portal dagster-code-location-lana-dw)
 
-# release_assets : build the release assets of the example once (lana-cli and
-# the three tarballs) into $T/assets. Exports ASSETS.
+# release_assets : make the release assets of the example once (lana-cli, the
+# three tarballs and SHA256SUMS) into $T/assets, with release-tool itself
+# (github-release --no-publish: the very bytes a publish would upload).
+# Exports ASSETS.
 release_assets() {
   ASSETS=$T/assets
   export ASSETS
   [[ -f $ASSETS/lana-cli ]] && return 0
-  bash "$SRC/examples/lana-bank/scripts/release-assets.sh" "$ASSETS" >/dev/null ||
-    fail "release_assets: release-assets.sh failed"
+  "$RT_BIN" github-release --config "$SRC/images.json" --config "$SRC/examples/lana-bank/overlay.json" \
+    --version 0.0.0 --no-publish --assets-dir "$ASSETS" --cache-dir "$T/assets-cache" \
+    >"$T/assets.out" 2>&1 || fail "release_assets: github-release --no-publish failed: $(<"$T/assets.out")"
 }
 
 # release_github_config VERSION [JQ_FILTER [JQ_ARGS...]] : print a fake_github

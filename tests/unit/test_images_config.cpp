@@ -21,7 +21,7 @@ const char* const full_example = R"({
     "artifact": "result/bin/lana-cli",
     "destination": "binaries/lana-cli"
   },
-  "release_assets": [{"name": "lana-cli", "destination": "binaries/lana-cli"}],
+  "release_assets": [{"name": "lana-cli", "destination": "binaries/lana-cli", "binary": true}],
   "dockerfiles": {"rc": "dockerfiles/Dockerfile.rc", "release": "dockerfiles/Dockerfile.release"},
   "context": ".",
   "images": [
@@ -142,13 +142,13 @@ TEST_CASE("load_images_config: the documented example", "[images_config]") {
   CHECK(c.images[0].target == "lana-bank");
   CHECK(c.images[0].context == ".");
   CHECK(c.images[0].context_is_default);
-  CHECK(c.images[0].tags == std::vector<std::string>{"{version}"});
+  CHECK(c.images[0].tags_rc == std::vector<std::string>{"{version}"});
   CHECK(c.images[0].line == 13);
   CHECK(c.images[0].column == 5);
   CHECK(c.images[1].context == "apps/admin-panel");
   CHECK_FALSE(c.images[1].context_is_default);
   CHECK(c.images[1].line == 14);
-  CHECK(c.images[2].tags == std::vector<std::string>{"{version}", "{version}-{short_commit}"});
+  CHECK(c.images[2].tags_rc == std::vector<std::string>{"{version}", "{version}-{short_commit}"});
   CHECK(c.images[3].repository == "us.gcr.io/galoyorg/dagster-code-location-lana-dw");
   CHECK(c.resolve(c.dockerfile_rc) == files.dir() + "/dockerfiles/Dockerfile.rc");
   CHECK(c.resolve(".") == files.dir());
@@ -163,7 +163,7 @@ TEST_CASE("load_images_config: defaults", "[images_config]") {
   CHECK(c.release_assets.empty());
   CHECK(c.context == ".");
   CHECK(c.images[1].context == ".");
-  CHECK(c.images[1].tags == std::vector<std::string>{"{version}"});
+  CHECK(c.images[1].tags_rc == std::vector<std::string>{"{version}"});
   CHECK(c.images[1].line == 7);
 
   // The top-level context is the default of every image, wherever it appears in the file.
@@ -209,7 +209,9 @@ TEST_CASE("load_images_config: unknown keys suggest the closest", "[images_confi
 TEST_CASE("load_images_config: wrong types", "[images_config]") {
   std::string tags =
       R"(    {"name": "app", "repository": "gcr.io/org/app", "target": "app", "tags": 1},)";
-  check_error(6, tags, "1}", "'tags' must be an array of strings, not a number");
+  check_error(6, tags, "1}",
+              "'tags' must be an array of strings (or {\"rc\": [...], \"final\": [...]}), not a "
+              "number");
   std::string item =
       R"(    {"name": "app", "repository": "gcr.io/org/app", "target": "app", "tags": ["a", 2]},)";
   check_error(6, item, "2]", "'tags' item 2 must be a string, not a number");
@@ -270,12 +272,12 @@ TEST_CASE("load_images_config: duplicates", "[images_config]") {
   check_error(6, keys, "\"name\": \"b\"", "duplicate key 'name' (first at line 6, column 6)");
   std::string assets =
       R"(  "github_repository": "a/b", "release_assets": [{"name": "x", "destination": )"
-      R"("a"}, {"name": "x", "destination": "b"}],)";
+      R"("a", "binary": true}, {"name": "x", "destination": "b", "binary": true}],)";
   check_error(2, assets, "\"x\", \"destination\": \"b\"",
               "duplicate release asset 'x' (first at line 2)");
   std::string dests =
       R"(  "github_repository": "a/b", "release_assets": [{"name": "x", "destination": )"
-      R"("a"}, {"name": "y", "destination": "./a"}],)";
+      R"("a", "binary": true}, {"name": "y", "destination": "./a", "binary": true}],)";
   check_error(2, dests, "\"./a\"", "duplicate release asset destination 'a' (first at line 2)");
   std::string tags = R"(    {"name": "app", "repository": "gcr.io/org/app", "target": "a", )"
                      R"("tags": ["{version}", "{version}"]},)";
@@ -357,7 +359,7 @@ TEST_CASE("load_images_config: tag templates", "[images_config]") {
   Files files;
   ImagesConfig ok = load_images_config(files.write(
       "ok.json", minimal_with(6, line_with_tag("v{version}_{commit}.{short_commit}-x"))));
-  CHECK(ok.images[0].tags == std::vector<std::string>{"v{version}_{commit}.{short_commit}-x"});
+  CHECK(ok.images[0].tags_rc == std::vector<std::string>{"v{version}_{commit}.{short_commit}-x"});
 }
 
 TEST_CASE("load_images_config: destinations stay inside the build context", "[images_config]") {
@@ -415,7 +417,7 @@ TEST_CASE("apply_overlay", "[images_config]") {
 
   SECTION("top-level values and whole lists are replaced") {
     ImagesConfig c = overlaid(R"({"github_repository": "me/fork", "dockerfiles": {"rc": "x/rc"},
-                                  "release_assets": [{"name": "a", "destination": "b"}]})");
+                                  "release_assets": [{"name": "a", "destination": "b", "binary": true}]})");
     CHECK(c.github_repository == "me/fork");
     CHECK(c.dockerfile_rc == "x/rc");
     CHECK(c.dockerfile_release == "dockerfiles/Dockerfile.release");
@@ -435,7 +437,7 @@ TEST_CASE("apply_overlay", "[images_config]") {
     ImagesConfig c = overlaid(R"({"images": [
       {"name": "lana-bank-customer-portal", "tags": ["rc-{short_commit}"]},
       {"name": "lana-bank", "repository": "localhost:5000/lana-bank", "context": "ctx"}]})");
-    CHECK(c.images[2].tags == std::vector<std::string>{"rc-{short_commit}"});
+    CHECK(c.images[2].tags_rc == std::vector<std::string>{"rc-{short_commit}"});
     CHECK(c.images[2].repository == "gcr.io/galoyorg/lana-bank-customer-portal");
     CHECK(c.images[0].repository == "localhost:5000/lana-bank");
     CHECK(c.images[0].context == "ctx");

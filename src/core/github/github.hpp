@@ -74,6 +74,7 @@ public:
                         std::function<void(int64_t, int64_t)> progress = {});
 
 private:
+  friend class ReleaseWriter; // the write side (release_writer.hpp) shares the requests
   registry::HttpRequest api_request(const std::string& url, const std::string& accept) const;
   // GET with retries; returns the first answer that is not retried, whatever its status.
   registry::HttpResponse get(const std::string& url);

@@ -102,6 +102,7 @@ Asset parse_asset(const json& j, std::string_view what) {
   a.size = int_field(j, "size", what);
   a.url = string_field(j, "url", what, true);
   a.browser_download_url = string_field(j, "browser_download_url", what, false);
+  if (std::string state = string_field(j, "state", what, false); !state.empty()) a.state = state;
   // Assets uploaded before mid-2025 have no digest (absent or null). Another
   // algorithm would be new to us: treat it as absent, the checksum-file path applies.
   std::string digest = string_field(j, "digest", what, false);
@@ -211,12 +212,29 @@ Release parse_release(std::string_view text, std::string_view what) {
   r.target_commitish = string_field(j, "target_commitish", what, false);
   if (const json* d = member(j, "draft"); d && d->is_boolean()) r.draft = d->get<bool>();
   if (const json* p = member(j, "prerelease"); p && p->is_boolean()) r.prerelease = p->get<bool>();
+  if (const json* i = member(j, "immutable"); i && i->is_boolean()) r.immutable = i->get<bool>();
+  r.upload_url = string_field(j, "upload_url", what, false);
+  r.html_url = string_field(j, "html_url", what, false);
   const json* assets = member(j, "assets");
   if (assets && !assets->is_array()) bad_field(what, "assets");
   if (assets)
     for (const auto& a : *assets)
       r.assets.push_back(parse_asset(a, what));
   return r;
+}
+
+std::vector<Release> parse_releases(std::string_view text, std::string_view what) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_array())
+    throw RuntimeError(fmt::format("{}: the response is not a JSON array", what));
+  std::vector<Release> out;
+  for (const auto& r : j)
+    out.push_back(parse_release(r.dump(), what));
+  return out;
+}
+
+std::string upload_base(std::string_view upload_url) {
+  return std::string(upload_url.substr(0, upload_url.find('{')));
 }
 
 Commit parse_commit(std::string_view text, std::string_view what) {

@@ -22,6 +22,7 @@ struct Asset {
   std::optional<Digest> digest; // "sha256:…" when the API gives one (assets since mid-2025)
   std::string url;              // the API URL: …/releases/assets/{id}
   std::string browser_download_url;
+  std::string state = "uploaded"; // "starter" while (or after a failed) upload
 };
 
 // A release as GET /repos/{owner}/{repo}/releases/tags/{tag} describes it.
@@ -31,6 +32,9 @@ struct Release {
   std::string target_commitish;
   bool draft = false;
   bool prerelease = false;
+  bool immutable = false; // published under immutable releases: assets fixed forever
+  std::string upload_url; // "https://uploads.github.com/…/assets{?name,label}"
+  std::string html_url;
   std::vector<Asset> assets;
 
   // The asset named `name`, or nullptr.
@@ -86,6 +90,10 @@ std::string file_name_from_url(std::string_view url);
 // sha256 digest throws RuntimeError naming `what`.
 Release parse_release(std::string_view json, std::string_view what);
 Commit parse_commit(std::string_view json, std::string_view what);
+// GET /repos/{o}/{r}/releases: an array of releases.
+std::vector<Release> parse_releases(std::string_view json, std::string_view what);
+// The upload URL of a release without its URI template ("{?name,label}").
+std::string upload_base(std::string_view upload_url);
 // "2024-05-01T10:00:00Z" (also fractional seconds and ±hh:mm offsets) → epoch
 // seconds; nullopt when malformed.
 std::optional<int64_t> parse_timestamp(std::string_view text);

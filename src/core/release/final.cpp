@@ -1,4 +1,5 @@
 // `release-tool final --version V` and `release-tool reproduce --version V`.
+#include "registry/reference.hpp"
 #include "release/github_inputs.hpp"
 #include "release/image_diff.hpp"
 #include "remote/remote_image.hpp"
@@ -8,6 +9,7 @@
 
 #include <cstdio>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace rt::release {
 
@@ -16,15 +18,69 @@ int run_final(const ReleaseOptions& o) {
   ReleaseRun run(o);
   std::string dockerfile = run.config.resolve(run.config.dockerfile_release);
   run.check_inputs(dockerfile);
+  // --create-release: the release is made from this checkout first, unless published.
+  if (o.create_release) {
+    if (github_release_published(run.config, o.version))
+      log::info("release {} is published: --create-release has nothing to do", o.version);
+    else
+      run_github_release(o);
+  }
   // Everything comes from GitHub: the binary, the commit, the time.
   std::string staging =
       run.cache.root() + "/github/" + run.config.github_repository + "/" + o.version;
   GithubInputs in = prepare_github_inputs(run, o.version, staging, true);
   std::string env_file = run.write_env_file(in.meta);
-  auto images = run.build_all(dockerfile, env_file, in.meta, in.args, in.fetcher);
+  auto images = run.build_all(dockerfile, env_file, in.meta, in.args, in.fetcher, "final");
   run.publish(images, in.meta, "final");
   return 0;
 }
+
+namespace {
+
+// Each image is rebuilt on the base its release used: the base.name and
+// base.digest its published manifest records. A base tag moves (distroless is
+// rebuilt all the time); what the release used stays in the registry by digest.
+// Says so when the tag has moved since.
+void pin_bases(ReleaseRun& run, const ReleaseOptions& o, const std::string& commit) {
+  oci::Platform platform = oci::Platform::parse(o.platform);
+  for (const auto& spec : run.selected) {
+    std::string ref = run.rewrites.apply(spec.repository) + ":" +
+                      expand_tag(spec.tags_final.front(), o.version, commit);
+    nlohmann::json annotations;
+    try {
+      oci::Image published = remote::read_remote_image(
+          run.session.registries, registry::Reference::parse(ref), platform, &run.cache);
+      annotations =
+          nlohmann::json::parse(published.manifest).value("annotations", nlohmann::json::object());
+    } catch (const registry::RegistryError& e) {
+      if (e.status() != 404) throw;
+      continue; // reported as DIFFER (not in the registry) after the rebuild
+    }
+    std::string name = annotations.value("org.opencontainers.image.base.name", "");
+    std::string digest = annotations.value("org.opencontainers.image.base.digest", "");
+    if (name.empty() || !Digest::valid(digest)) continue;
+    run.base_pins[spec.name] = {name, digest};
+    // Where the tag points today (looked up where --registry-rewrite sends it).
+    std::string now;
+    try {
+      now = remote::read_remote_image(run.session.registries,
+                                      registry::Reference::parse(run.rewrites.apply(name)),
+                                      platform, &run.cache)
+                .digest()
+                .str();
+    } catch (const std::exception&) {
+      now = "gone";
+    }
+    if (now != digest)
+      std::printf("%s: base %s now %s, the release used %s (rebuilding on %s)\n", spec.name.c_str(),
+                  name.c_str(), now.c_str(), digest.c_str(), digest.c_str());
+    else
+      log::info("{}: base {} at {}", spec.name, name, digest);
+  }
+  std::fflush(stdout);
+}
+
+} // namespace
 
 int run_reproduce(const ReleaseOptions& o) {
   if (o.version.empty()) throw InputError("reproduce needs --version (the release tag)");
@@ -35,10 +91,11 @@ int run_reproduce(const ReleaseOptions& o) {
   // Nothing of the checkout's state is used: inputs are staged in a temporary directory.
   TempDir work("release-tool-reproduce");
   GithubInputs in = prepare_github_inputs(run, o.version, work.path() + "/assets", false);
+  pin_bases(run, o, in.meta.commit);
   std::string env_file = work.path() + "/.env";
   write_file_atomic(env_file, fmt::format("VERSION={}\nCOMMITHASH={}\nBUILDTIME={}\n",
                                           in.meta.version, in.meta.commit, in.meta.buildtime()));
-  auto images = run.build_all(dockerfile, env_file, in.meta, in.args, in.fetcher);
+  auto images = run.build_all(dockerfile, env_file, in.meta, in.args, in.fetcher, "final");
 
   bool all_match = true;
   std::vector<std::string> rows;

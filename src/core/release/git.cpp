@@ -21,6 +21,22 @@ std::string git(const std::string& dir, std::vector<std::string> args) {
 }
 } // namespace
 
+std::string git_status(const std::string& dir) {
+  ProcessResult r = run_capture({"git", "-C", dir, "status", "--porcelain"}, "");
+  if (r.status != 0)
+    throw RuntimeError(fmt::format("git status failed in {} (exit status {})", dir, r.status));
+  return r.output;
+}
+
+std::string git_tag_commit(const std::string& dir, const std::string& tag) {
+  ProcessResult r = run_capture(
+      {"git", "-C", dir, "rev-parse", "-q", "--verify", "refs/tags/" + tag + "^{commit}"}, "");
+  std::string out = r.output;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r'))
+    out.pop_back();
+  return r.status == 0 ? out : std::string();
+}
+
 std::string git_head(const std::string& dir) {
   return git(dir, {"rev-parse", "HEAD"});
 }

@@ -72,9 +72,9 @@ GithubInputs prepare_github_inputs(ReleaseRun& run, const std::string& version,
     if (!expected && !run.options.allow_unverified)
       throw RuntimeError(fmt::format(
           "release asset '{}' has no digest on GitHub and the release has no checksums file "
-          "(SHA256SUMS, checksums.txt): refusing to use it unverified (--allow-unverified to "
-          "accept)",
-          want.name));
+          "listing it ({}.sha256, SHA256SUMS, SHA256SUMS.txt or *checksums.txt): refusing to use "
+          "it unverified (--allow-unverified to accept)",
+          want.name, want.name));
     std::string file = staging + "/" + want.name;
     log::info("downloading {} ({} bytes)", want.name, asset->size);
     // On a terminal, a progress line per asset, as for blobs pushed.

@@ -3,6 +3,7 @@
 // of the releases, how the binary is built, which release assets the final images need, the two
 // Dockerfiles and the images. Documented in docs/images-json.md.
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rt::release {
@@ -15,10 +16,27 @@ struct BinaryBuild {
   std::string destination; // where the artifact goes, relative to the build context (normalised)
 };
 
-// A GitHub Release asset that `final` downloads into the build context.
+// One tree (or file) packed into a tarball asset.
+struct AssetContent {
+  std::string from; // relative to the default build context (normalised; "." = all of it)
+  std::string to;   // where it goes in the archive (normalised; "." = its root)
+  int line = 0;     // where the item's '{' is, for errors found while packing
+  int column = 0;
+};
+
+// A GitHub Release asset: what `github-release` makes from the checkout and
+// uploads, and what `final` downloads into the build context. Exactly one of
+// `binary` and `contents`.
 struct ReleaseAsset {
-  std::string name;        // the asset's name on the release
+  std::string name;        // the asset's name on the release ([A-Za-z0-9][A-Za-z0-9._+-]*)
   std::string destination; // relative to the build context (normalised)
+  bool binary = false;     // the build command's artifact, as it is
+  // A deterministic .tar.gz of these (sorted, owners 0:0, modes 0755/0644,
+  // mtimes from the commit); `name` ends in ".tar.gz".
+  std::vector<AssetContent> contents;
+  std::string file; // the images.json (or overlay) that listed it, for errors
+  int line = 0;
+  int column = 0;
 };
 
 // One image to build and push.
@@ -27,9 +45,14 @@ struct ImageSpec {
   std::string repository; // "gcr.io/galoyorg/lana-bank": registry host and path, no tag
   std::string target;     // the Dockerfile stage to build
   std::string context;    // relative to ImagesConfig::base_dir (default: ImagesConfig::context)
-  // Tag templates ("{version}", "{version}-{short_commit}"); expand_tag() makes the tags.
-  // Default ["{version}"]; never empty.
-  std::vector<std::string> tags;
+  // Tag templates ("{version}", "{version}-{short_commit}") of rc and of final (and
+  // reproduce); expand_tag() makes the tags. Default ["{version}"]; never empty.
+  std::vector<std::string> tags_rc;
+  std::vector<std::string> tags_final;
+  // "rc" → tags_rc, anything else ("final", "reproduce") → tags_final.
+  const std::vector<std::string>& tags_for(std::string_view mode) const {
+    return mode == "rc" ? tags_rc : tags_final;
+  }
   // Where the image's '{' is in ImagesConfig::path, for later located errors.
   int line = 0;
   int column = 0;

@@ -8,7 +8,10 @@
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/log.hpp"
+#include "util/process.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
 #include <ctime>
 #include <fmt/format.h>
@@ -62,8 +65,9 @@ ReleaseRun::ReleaseRun(const ReleaseOptions& o)
   }
   oci::Platform::parse(o.platform);
   for (const auto& spec : selected)
-    for (const auto& t : spec.tags)
-      expand_tag(t, o.version.empty() ? "v" : o.version, "0");
+    for (const auto* tags : {&spec.tags_rc, &spec.tags_final})
+      for (const auto& t : *tags)
+        expand_tag(t, o.version.empty() ? "v" : o.version, "0");
 }
 
 void ReleaseRun::check_inputs(const std::string& dockerfile) const {
@@ -72,6 +76,32 @@ void ReleaseRun::check_inputs(const std::string& dockerfile) const {
   for (const auto& spec : selected)
     targets.push_back(spec.target);
   build::check_dockerfile(dockerfile, targets);
+}
+
+std::string ReleaseRun::build_binary() const {
+  std::string workdir = config.resolve(config.binary.working_directory);
+  if (!options.skip_build) {
+    log::info("running {} in {}", quote_argv(config.binary.command), workdir);
+    int status = run_live(config.binary.command, workdir);
+    if (status != 0)
+      throw RuntimeError(fmt::format("the build command {} failed with exit status {}",
+                                     quote_argv(config.binary.command), status));
+  }
+  // The artifact goes into the build context.
+  std::string artifact = workdir + "/" + config.binary.artifact;
+  if (!fs::is_regular_file(artifact))
+    throw RuntimeError(fmt::format("{} does not exist: {}", artifact,
+                                   options.skip_build ? "build it first, or drop --skip-build"
+                                                      : "the build command did not produce it"));
+  std::string dest = config.resolve(config.context) + "/" + config.binary.destination;
+  make_dirs(fs::path(dest).parent_path().string());
+  if (fs::weakly_canonical(artifact) != fs::weakly_canonical(dest)) {
+    AtomicFile out(dest);
+    InputFile in(artifact);
+    copy_stream(in, out);
+    out.commit(0755);
+  }
+  return artifact;
 }
 
 std::string ReleaseRun::write_env_file(const BuildMetadata& meta) const {
@@ -83,9 +113,11 @@ std::string ReleaseRun::write_env_file(const BuildMetadata& meta) const {
   return path;
 }
 
-std::vector<BuiltImage> ReleaseRun::build_all(
-    const std::string& dockerfile, const std::string& env_file, const BuildMetadata& meta,
-    const std::vector<std::pair<std::string, std::string>>& args, build::UrlFetcher fetch) {
+std::vector<BuiltImage>
+ReleaseRun::build_all(const std::string& dockerfile, const std::string& env_file,
+                      const BuildMetadata& meta,
+                      const std::vector<std::pair<std::string, std::string>>& args,
+                      build::UrlFetcher fetch, std::string_view mode) {
   std::vector<BuiltImage> out;
   for (const auto& spec : selected) {
     build::BuildOptions b;
@@ -106,6 +138,21 @@ std::vector<BuiltImage> ReleaseRun::build_all(
     // A base is looked up where --registry-rewrite sends it; its name stays as written.
     b.resolve_image = commands::registry_resolver(
         session, cache, [this](const std::string& ref) { return rewrites.apply(ref); });
+    if (auto pin = base_pins.find(spec.name); pin != base_pins.end()) {
+      // The recorded base by digest: "repo:tag" as written resolves to "repo@digest".
+      auto resolve = b.resolve_image;
+      std::string pinned_name = pin->second.first, pinned_digest = pin->second.second;
+      b.resolve_image = [resolve, pinned_name, pinned_digest](const std::string& ref,
+                                                              const oci::Platform& platform) {
+        std::string name = ref;
+        try {
+          name = registry::Reference::parse(ref).str();
+        } catch (const InputError&) {
+        }
+        if (name != pinned_name) return resolve(ref, platform);
+        return resolve(registry::Reference::parse(ref).name() + "@" + pinned_digest, platform);
+      };
+    }
     std::map<std::string, std::string> oci_info = {
         {"org.opencontainers.image.version", meta.version},
         {"org.opencontainers.image.revision", meta.commit},
@@ -116,7 +163,7 @@ std::vector<BuiltImage> ReleaseRun::build_all(
     log::info("building {} (target {})", spec.name, spec.target);
     build::BuildResult r = build::build_image(b);
     BuiltImage bi{spec, rewrites.apply(spec.repository), {}, std::move(r.image)};
-    for (const auto& t : spec.tags)
+    for (const auto& t : spec.tags_for(mode))
       bi.tags.push_back(expand_tag(t, meta.version, meta.commit));
     out.push_back(std::move(bi));
   }
@@ -148,25 +195,44 @@ void ReleaseRun::publish(const std::vector<BuiltImage>& images, const BuildMetad
         remote::tag_image(session.registries, bi.image,
                           registry::Reference::parse(bi.repository + ":" + tag));
   }
-  std::printf("%-32s %-64s %s\n", "IMAGE", "REFERENCE", "DIGEST");
-  for (const auto& bi : images) {
-    std::string where = options.output.empty()
-                            ? bi.repository + ":" + bi.tags.front()
-                            : options.output + ":" + bi.spec.name + ":" + bi.tags.front();
-    std::printf("%-32s %-64s %s\n", bi.spec.name.c_str(), where.c_str(),
-                bi.image.digest().str().c_str());
+  // Columns as wide as their longest cell: a long reference keeps the table straight.
+  std::vector<std::array<std::string, 3>> rows = {{"IMAGE", "REFERENCE", "DIGEST"}};
+  for (const auto& bi : images)
+    rows.push_back({bi.spec.name,
+                    options.output.empty()
+                        ? bi.repository + ":" + bi.tags.front()
+                        : options.output + ":" + bi.spec.name + ":" + bi.tags.front(),
+                    bi.image.digest().str()});
+  size_t w0 = 0, w1 = 0;
+  for (const auto& r : rows) {
+    w0 = std::max(w0, r[0].size());
+    w1 = std::max(w1, r[1].size());
   }
+  for (const auto& r : rows)
+    std::printf("%s\n", fmt::format("{:<{}} {:<{}} {}", r[0], w0, r[1], w1, r[2]).c_str());
   std::fflush(stdout);
   if (!options.digests_file.empty()) {
     nlohmann::json j = {{"version", meta.version},
                         {"mode", mode},
                         {"commit", meta.commit},
                         {"images", nlohmann::json::array()}};
+    // What a Helm chart bump needs per image: the digest, where it was pushed
+    // (and what images.json says, before --registry-rewrite), and the breadcrumb
+    // of the users' values.yaml: "repository=…;commit_ref=…;app=…;".
+    std::string source = "https://github.com/" + config.github_repository;
+    std::string commit_short = meta.commit.substr(0, 7);
     for (const auto& bi : images)
       j["images"].push_back({{"name", bi.spec.name},
                              {"repository", bi.repository},
+                             {"configured_repository", bi.spec.repository},
                              {"tags", bi.tags},
-                             {"digest", bi.image.digest().str()}});
+                             {"digest", bi.image.digest().str()},
+                             {"reference", bi.repository + "@" + bi.image.digest().str()},
+                             {"source_repository", source},
+                             {"commit", meta.commit},
+                             {"commit_short", commit_short},
+                             {"chart_metadata", fmt::format("repository={};commit_ref={};app={};",
+                                                            source, commit_short, bi.spec.name)}});
     write_file_atomic(options.digests_file, j.dump(2) + "\n");
   }
 }
