@@ -3,9 +3,9 @@
 # gets its own tags:
 #   - `rc --version 0.42.0-rc.1` pushes the four images tagged 0.42.0-rc.1 and
 #     edge (the rc tags of the shipped images.json);
-#   - `github-release --version 0.42.0` publishes the assets of the same commit
-#     (the tarballs rc built from) on the GitHub stand-in;
-#   - `final --version 0.42.0` then uploads no layer blob: the blobs it pushes,
+#   - `final --version 0.42.0 --create-release` first publishes the assets of
+#     the same commit (github-release: the tarballs rc built from) on the GitHub
+#     stand-in, then builds from them and uploads no layer blob: the blobs it pushes,
 #     counted in the fault proxy's log, are exactly the four configs of its
 #     images (the registry had every layer from rc), and it tags 0.42.0 and
 #     latest; each final image's layers are the rc image's;
@@ -34,11 +34,12 @@ jq -n --arg sha "$SRC_SHA" --arg token "$TOKEN" --arg date "$(date -u -d "@$SRC_
   tokens: [$token], repos: {"GaloyMoney/lana-bank": {branches: {main: $sha},
     commits: {($sha): {date: $date}}}}}' >"$T/github.json"
 start_fake_github "$T/github.json"
-assert_exit 0 env GH_TOKEN=$TOKEN "$RT_BIN" github-release --config "$SRC/images.json" \
-  --config "$SRC/examples/lana-bank/overlay.json" --version 0.42.0 --skip-build
-
+# final --create-release: github-release first (the release does not exist), then final.
 MARK=$(proxy_mark)
-assert_exit 0 "$RT_BIN" final "${RFLAGS[@]}" --version 0.42.0 --digests-file "$T/final.json"
+assert_exit 0 env GH_TOKEN=$TOKEN "$RT_BIN" final "${RFLAGS[@]}" --version 0.42.0 --create-release \
+  --skip-build --digests-file "$T/final.json"
+assert_contains "$ERR" "created the draft release 0.42.0" "--create-release ran github-release"
+assert_eq 1 "$(jq -s '[.[] | select(.method == "PATCH")] | length' "$GH_API_LOG")" "published once"
 for name in "${RELEASE_IMAGES[@]}"; do
   assert_eq "0.42.0 0.42.0-rc.1 edge latest" "$(tags_of "$REG" "galoyorg/$name")" "tags of $name"
 done
