@@ -53,6 +53,9 @@ public:
     if (rc != 0) throw RuntimeError("cannot start " + argv[0]);
   }
   ~Child() {
+    // Never kill(-1, …): after the child is reaped pid_ is -1, and kill(-1) as root
+    // signals every process on the machine.
+    if (pid_ <= 0) return;
     ::kill(pid_, SIGTERM);
     ::waitpid(pid_, nullptr, 0);
   }
