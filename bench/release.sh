@@ -7,6 +7,9 @@
 #             (new storage), the stand-in bases pulled from a mirror registry;
 #   unchanged RUNS times, rerun with nothing changed (the cache and registry
 #             of the last cold run);
+#   signed    RUNS times, interleaved with `unchanged`: the same rerun with
+#             --sign-key (signatures, SBOMs and provenance already attached by
+#             one untimed signed run): what checking them costs. Target < +10%.
 # then `release-tool github-release --version 0.42.0` into the GitHub stand-in
 # (the example's assets: lana-cli, three tarballs, SHA256SUMS): cold (a fresh
 # stand-in and cache each time) and rerun (published already: a no-op), with the
@@ -54,13 +57,14 @@ make -s -C "$SRC/examples/lana-bank" target/lana-cli >/dev/null
 echo '{"rules": []}' >"$T/rules.json"
 V=0.42.0-rc.1
 
-# run_rc LABEL CACHE : one timed rc; appends "seconds blob_bytes requests writes"
+# run_rc LABEL CACHE [ARGS...] : one timed rc; appends "seconds blob_bytes requests writes"
 # to $T/LABEL.txt.
 run_rc() {
   local label=$1 cache=$2 mark start end
+  shift 2
   mark=$(proxy_mark)
   start=$(date +%s.%N)
-  "$RT_BIN" -q rc "${RFLAGS[@]}" --version "$V" --cache-dir "$cache" >"$T/out.txt" 2>"$T/err.txt" ||
+  "$RT_BIN" -q rc "${RFLAGS[@]}" --version "$V" --cache-dir "$cache" "$@" >"$T/out.txt" 2>"$T/err.txt" ||
     { cat "$T/err.txt" >&2; die "rc failed ($label)"; }
   end=$(date +%s.%N)
   echo "$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f", b - a}') $(blob_bytes_since "$mark") \
@@ -74,8 +78,11 @@ for ((i = 1; i <= RUNS; i++)); do
   CACHE=$T/cache-$i
   run_rc cold "$CACHE"
 done
+"$PYTHON" "$REPO/tests/support/cosign_check.py" keygen "$T/cosign.key" "$T/cosign.pub"
+run_rc first-signed "$CACHE" --sign-key "$T/cosign.key"
 for ((i = 1; i <= RUNS; i++)); do
   run_rc unchanged "$CACHE"
+  run_rc signed "$CACHE" --sign-key "$T/cosign.key"
 done
 
 # column_stats FILE COLUMN : "median (min–max)" of a column.
@@ -87,7 +94,7 @@ column_stats() {
 echo
 echo "release-tool rc, the four example images, $RUNS runs each (median (min–max)):"
 printf '%-10s %-24s %-28s %-16s %s\n' "" "wall seconds" "blob bytes uploaded" "requests" "write requests"
-for label in cold unchanged; do
+for label in cold unchanged signed; do
   printf '%-10s %-24s %-28s %-16s %s\n' "$label" "$(column_stats "$T/$label.txt" 1)" \
     "$(column_stats "$T/$label.txt" 2)" "$(column_stats "$T/$label.txt" 3)" \
     "$(column_stats "$T/$label.txt" 4)"
@@ -96,6 +103,8 @@ MEDIAN=$(sort -g "$T/unchanged.txt" | awk '{v[NR] = $1} END {print (NR % 2) ? v[
 BYTES=$(awk '{s += $2} END {print s}' "$T/unchanged.txt")
 echo
 echo "target: unchanged rerun < 0.3 s: $(awk -v m="$MEDIAN" 'BEGIN {print (m < 0.3) ? "met" : "NOT met"}') (median ${MEDIAN}s)"
+SIGNED=$(sort -g "$T/signed.txt" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
+echo "target: signed unchanged rerun < +10%: $(awk -v m="$MEDIAN" -v s="$SIGNED" 'BEGIN {printf "%s (+%.1f%%)", (s < 1.1 * m) ? "met" : "NOT met", 100 * (s - m) / m}')"
 echo "target: unchanged rerun uploads 0 blob bytes: $([[ $BYTES == 0 ]] && echo met || echo "NOT met ($BYTES bytes)")"
 echo "bench: load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 

@@ -18,6 +18,7 @@ BUILD=(
   cmake "build system" ninja-build "build runner" g++ "C++20 compiler" make "example's Makefile"
   pkg-config "finds libdeflate" libcurl4-openssl-dev "registry/GitHub HTTP" libssl-dev "TLS, SHA-256"
   libarchive-dev "tar reading/writing" zlib1g-dev "gzip reading (gunzip)" libdeflate-dev "gzip writing"
+  libsodium-dev "cosign key secretbox"
   nlohmann-json3-dev "JSON" libcli11-dev "flags" libfmt-dev "formatting" catch2 "unit tests (v2)"
   git "commit time, checkouts" ca-certificates "HTTPS"
 )
@@ -30,7 +31,7 @@ DEMO=(
 TESTS=(
   oci-image-tool "validates our layouts" runc "runs our images" buildah "Dockerfile peer"
   faketime "clock skew tests" apache2-utils "htpasswd (bcrypt)" openssl "test certificates"
-  python3-cryptography "token server JWTs" shellcheck "lints scripts"
+  python3-cryptography "JWTs, cosign verifier" python3-nacl "cosign test keys" shellcheck "lints scripts"
   clang-format "formatting check"
 )
 BENCH=(

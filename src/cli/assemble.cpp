@@ -29,6 +29,9 @@ void add_assemble(CLI::App& app, Action& action) {
   cmd->add_option("--threads", o->build.gzip.threads,
                   "Compression threads (0: one per core; never changes the output)")
       ->capture_default_str();
+  cmd->add_option("--sign-key", o->sign_key,
+                  "Sign what is pushed, as cosign does (PEM EC P-256 or cosign key; password from "
+                  "COSIGN_PASSWORD)");
   cmd->add_option("context", o->build.context_dir, "Build context directory")->required();
   add_registry_flags(cmd, o->registry);
   cmd->callback([o, &action, cmd]() {

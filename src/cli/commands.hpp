@@ -11,5 +11,7 @@ using Action = std::function<int()>;
 void add_assemble(CLI::App& app, Action& action);
 void add_copy(CLI::App& app, Action& action);
 void add_release(CLI::App& app, Action& action);
+void add_verify(CLI::App& app, Action& action);
+void add_sbom(CLI::App& app, Action& action);
 
 } // namespace rt::cli

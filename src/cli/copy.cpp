@@ -20,6 +20,9 @@ void add_copy(CLI::App& app, Action& action) {
       ->capture_default_str();
   cmd->add_option("--cache-dir", o->cache_dir,
                   "Blob cache (default: $XDG_CACHE_HOME/release-tool)");
+  cmd->add_option("--sign-key", o->sign_key,
+                  "Sign what is pushed, as cosign does (PEM EC P-256 or cosign key; password from "
+                  "COSIGN_PASSWORD)");
   add_registry_flags(cmd, o->registry);
   cmd->callback([o, &action, cmd]() {
     action = [o, cmd]() {

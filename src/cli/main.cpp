@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   rt::cli::add_assemble(app, action);
   rt::cli::add_copy(app, action);
   rt::cli::add_release(app, action);
+  rt::cli::add_verify(app, action);
+  rt::cli::add_sbom(app, action);
 
   try {
     app.parse(argc, argv);

@@ -26,6 +26,9 @@ void add_publish_flags(CLI::App* cmd, release::ReleaseOptions& o) {
   cmd->add_option("--output", o.output, "Write to oci:DIR (tags NAME:TAG) instead of pushing");
   cmd->add_option("--digests-file", o.digests_file,
                   "Write version, mode and each image's repository, tags and digest as JSON");
+  cmd->add_option("--sign-key", o.sign_key,
+                  "Sign each image and attach its SBOM and provenance, as cosign does (PEM EC "
+                  "P-256 or cosign key; password from COSIGN_PASSWORD)");
 }
 
 // github-release's own flags (final --create-release takes them too).
@@ -55,6 +58,9 @@ void add_release_command(CLI::App& app, Action& action, const char* name, const 
   });
   if (std::string(name) == "rc" || std::string(name) == "final")
     cmd->add_flag("--skip-build", o->skip_build, "Use the artifact already built");
+  if (std::string(name) == "reproduce")
+    cmd->add_option("--key", o->verify_key,
+                    "Also check each image's signature, provenance and SBOM (cosign.pub)");
   if (std::string(name) == "rc")
     cmd->add_flag("--describe", o->describe,
                   "VERSION from git describe --tags --always --dirty instead of the next rc");

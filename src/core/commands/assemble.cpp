@@ -7,6 +7,7 @@
 #include "layout/output_set.hpp"
 #include "registry/reference.hpp"
 #include "remote/pusher.hpp"
+#include "sign/cosign.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -66,7 +67,7 @@ void require_path(const std::string& path, std::string_view what, bool directory
 // manifest that no tag names is harmless. Only a failure among the tag moves
 // can leave some tags moved: registries offer no transaction.
 void write_outputs(RegistrySession& session, const oci::Image& image,
-                   const std::vector<layout::Destination>& outputs) {
+                   const std::vector<layout::Destination>& outputs, const sign::SigningKey* key) {
   std::vector<registry::Reference> remotes;
   for (const auto& dest : outputs) {
     if (dest.kind != layout::Destination::Kind::docker) continue;
@@ -82,6 +83,10 @@ void write_outputs(RegistrySession& session, const oci::Image& image,
   for (const auto& ref : remotes)
     remote::push_image(session.registries, image, ref, session.push, session.progress,
                        &session.stats);
+  // Signatures before anything is renamed or tagged: a signing failure leaves all as it was.
+  if (key)
+    for (const auto& ref : remotes)
+      sign::sign_image(session.registries, ref, image.digest(), *key);
   local.commit();
   for (const auto& ref : remotes)
     if (!ref.digest) remote::tag_image(session.registries, image, ref);
@@ -119,6 +124,15 @@ Digest assemble(AssembleOptions o) {
                                    flag));
     o.build.named_contexts[flag.substr(0, eq)] = value;
   }
+  std::optional<sign::SigningKey> key;
+  if (!o.sign_key.empty()) {
+    bool any = false;
+    for (const auto& d : outputs)
+      any = any || d.kind == layout::Destination::Kind::docker;
+    if (!any)
+      throw InputError("--sign-key signs images in a registry: give an --output docker://REF");
+    key = sign::SigningKey::load_with_env_password(o.sign_key);
+  }
   if (o.build.store_root.empty()) o.build.store_root = layer::BlobStore::default_root();
   RegistrySession session(o.registry);
   layer::BlobStore cache(o.build.store_root);
@@ -127,7 +141,7 @@ Digest assemble(AssembleOptions o) {
   build::BuildResult result = build::build_image(o.build);
   for (const auto& arg : result.unused_build_args)
     log::warn("build argument {} was not consumed by any ARG", arg);
-  write_outputs(session, result.image, outputs);
+  write_outputs(session, result.image, outputs, key ? &*key : nullptr);
   return result.image.digest();
 }
 

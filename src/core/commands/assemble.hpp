@@ -19,6 +19,7 @@ struct AssembleOptions {
   std::vector<std::string> outputs;             // skopeo transport syntax
   std::string platform = "linux/amd64";
   RegistryFlags registry;
+  std::string sign_key; // --sign-key: sign what is pushed to docker:// outputs
 };
 
 // Checks an --output value (docker:// references included); InputError if bad.

@@ -32,11 +32,17 @@ Digest copy(const CopyOptions& o) {
   layout::Destination src = parse_output(o.source);
   layout::Destination dest = parse_output(o.destination);
   require_source(src);
+  std::optional<sign::SigningKey> key;
+  if (!o.sign_key.empty()) {
+    if (dest.kind != layout::Destination::Kind::docker)
+      throw InputError("--sign-key signs images in a registry: the destination is not docker://");
+    key = sign::SigningKey::load_with_env_password(o.sign_key);
+  }
   oci::Platform platform = oci::Platform::parse(o.platform);
   layer::BlobStore cache(o.cache_dir.empty() ? layer::BlobStore::default_root() : o.cache_dir);
   RegistrySession session(o.registry);
   oci::Image image = read_image(session, src, platform, cache);
-  write_image_to(session, image, dest);
+  write_image_to(session, image, dest, key ? &*key : nullptr);
   if (dest.kind == layout::Destination::Kind::docker)
     log::info("copied {} to {} ({} blobs uploaded, {} mounted, {} already present)",
               image.digest().str(), dest.str(), session.stats.uploaded.load(),

@@ -11,6 +11,7 @@ struct CopyOptions {
   std::string platform = "linux/amd64";
   std::string cache_dir; // default: the blob cache
   RegistryFlags registry;
+  std::string sign_key; // --sign-key: sign the copy (docker:// destinations)
 };
 
 Digest copy(const CopyOptions& options);

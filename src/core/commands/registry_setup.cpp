@@ -1,5 +1,7 @@
 #include "commands/registry_setup.hpp"
 
+#include "sign/cosign.hpp"
+
 #include "layout/docker_archive.hpp"
 #include "layout/oci_layout.hpp"
 #include "registry/keychain.hpp"
@@ -58,7 +60,7 @@ oci::Image read_image(RegistrySession& session, const layout::Destination& src,
 }
 
 void write_image_to(RegistrySession& session, const oci::Image& image,
-                    const layout::Destination& dest) {
+                    const layout::Destination& dest, const sign::SigningKey* key) {
   switch (dest.kind) {
   case layout::Destination::Kind::oci:
     layout::write_oci_layout(image, dest.path, dest.tag);
@@ -74,6 +76,7 @@ void write_image_to(RegistrySession& session, const oci::Image& image,
     try {
       remote::push_image(session.registries, image, ref, session.push, session.progress,
                          &session.stats);
+      if (key) sign::sign_image(session.registries, ref, image.digest(), *key);
       if (!ref.digest) remote::tag_image(session.registries, image, ref);
     } catch (const registry::RegistryError& e) {
       rethrow_about(e, "pushing to " + dest.str());

@@ -7,6 +7,7 @@
 #include "layout/destination.hpp"
 #include "remote/pusher.hpp"
 #include "remote/registries.hpp"
+#include "sign/keys.hpp"
 
 #include <memory>
 #include <string>
@@ -34,9 +35,11 @@ struct RegistrySession {
 // registry blobs when they must be read, and docker-archive layers).
 oci::Image read_image(RegistrySession& session, const layout::Destination& src,
                       const oci::Platform& platform, const layer::BlobStore& cache);
-// Writes an image to oci:, docker-archive: or docker:// (push by digest, then the tag).
+// Writes an image to oci:, docker-archive: or docker:// (push by digest, then
+// the tag). With `key`, a docker:// image is signed as cosign does
+// (REPO:sha256-<hex>.sig) after its push and before its tag moves.
 void write_image_to(RegistrySession& session, const oci::Image& image,
-                    const layout::Destination& dest);
+                    const layout::Destination& dest, const sign::SigningKey* key = nullptr);
 // Lets builds resolve FROM <registry image> through the session. `rewrite`, if
 // given, maps a reference as written to the one looked up (--registry-rewrite).
 build::ImageResolver registry_resolver(RegistrySession& session, const layer::BlobStore& cache,

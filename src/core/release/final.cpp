@@ -13,6 +13,17 @@
 
 namespace rt::release {
 
+namespace {
+// What the SBOM and provenance name: the Dockerfile, each asset by URL and digest.
+void record_inputs(ReleaseRun& run, const GithubInputs& in) {
+  run.evidence.dockerfile = run.config.dockerfile_release;
+  for (const auto& [name, digest] : in.digests) {
+    run.evidence.artifacts.push_back({name, "", "", "", digest});
+    run.evidence.assets.push_back({in.urls.at(name), "sha256", digest.hex, name});
+  }
+}
+} // namespace
+
 int run_final(const ReleaseOptions& o) {
   if (o.version.empty()) throw InputError("final needs --version (the release tag)");
   ReleaseRun run(o);
@@ -29,6 +40,7 @@ int run_final(const ReleaseOptions& o) {
   std::string staging =
       run.cache.root() + "/github/" + run.config.github_repository + "/" + o.version;
   GithubInputs in = prepare_github_inputs(run, o.version, staging, true);
+  record_inputs(run, in);
   std::string env_file = run.write_env_file(in.meta);
   auto images = run.build_all(dockerfile, env_file, in.meta, in.args, in.fetcher, "final");
   run.publish(images, in.meta, "final");
@@ -85,6 +97,8 @@ void pin_bases(ReleaseRun& run, const ReleaseOptions& o, const std::string& comm
 int run_reproduce(const ReleaseOptions& o) {
   if (o.version.empty()) throw InputError("reproduce needs --version (the release tag)");
   if (!o.output.empty()) throw InputError("reproduce does not push or write images: drop --output");
+  if (!o.sign_key.empty())
+    throw InputError("reproduce signs nothing: drop --sign-key (--key checks)");
   ReleaseRun run(o);
   std::string dockerfile = run.config.resolve(run.config.dockerfile_release);
   run.check_inputs(dockerfile);
@@ -92,6 +106,7 @@ int run_reproduce(const ReleaseOptions& o) {
   TempDir work("release-tool-reproduce");
   GithubInputs in = prepare_github_inputs(run, o.version, work.path() + "/assets", false);
   pin_bases(run, o, in.meta.commit);
+  record_inputs(run, in);
   std::string env_file = work.path() + "/.env";
   write_file_atomic(env_file, fmt::format("VERSION={}\nCOMMITHASH={}\nBUILDTIME={}\n",
                                           in.meta.version, in.meta.commit, in.meta.buildtime()));
@@ -108,8 +123,12 @@ int run_reproduce(const ReleaseOptions& o) {
       oci::Image published = remote::read_remote_image(
           run.session.registries, ref, oci::Platform::parse(o.platform), &run.cache);
       registry_digest = published.digest().str();
+      // --key: the signature, provenance and SBOM of what the registry holds.
+      std::vector<std::string> faults = check_evidence(run, bi, published.digest(), in.meta);
+      for (const auto& f : faults)
+        std::fprintf(stdout, "%s: %s\n", bi.spec.name.c_str(), f.c_str());
       if (published.digest() == bi.image.digest()) {
-        verdict = "MATCH";
+        verdict = faults.empty() ? "MATCH" : "UNTRUSTED";
       } else {
         verdict = "DIFFER";
         ImageDiff diff = diff_images(published, bi.image);
@@ -123,10 +142,10 @@ int run_reproduce(const ReleaseOptions& o) {
                    ref_text.c_str());
     }
     all_match = all_match && verdict == "MATCH";
-    rows.push_back(fmt::format("{:<32} {:<7} {:<72} {}", bi.spec.name, verdict, registry_digest,
+    rows.push_back(fmt::format("{:<32} {:<9} {:<72} {}", bi.spec.name, verdict, registry_digest,
                                bi.image.digest().str()));
   }
-  std::printf("%-32s %-7s %-72s %s\n", "IMAGE", "RESULT", "REGISTRY", "REBUILT");
+  std::printf("%-32s %-9s %-72s %s\n", "IMAGE", "RESULT", "REGISTRY", "REBUILT");
   for (const auto& r : rows)
     std::printf("%s\n", r.c_str());
   return all_match ? 0 : 1;

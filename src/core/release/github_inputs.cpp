@@ -103,6 +103,9 @@ GithubInputs prepare_github_inputs(ReleaseRun& run, const std::string& version,
   // Dockerfile names where the bytes come from, and they are fetched once.
   std::string prefix = fmt::format("https://github.com/{}/releases/download/{}/", repo, version);
   auto files = in.files;
+  in.digests = digests;
+  for (const auto& [name, file] : in.files)
+    in.urls[name] = prefix + name;
   in.fetcher = [prefix, files, sources, digests](const std::string& url,
                                                  const std::optional<Digest>& checksum,
                                                  const std::string& dest) -> std::string {

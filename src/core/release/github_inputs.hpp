@@ -13,6 +13,8 @@ struct GithubInputs {
   std::vector<std::pair<std::string, std::string>> args;
   std::map<std::string, std::string> files; // asset name → verified local file
   build::UrlFetcher fetcher;                // serves release download URLs from `files`
+  std::map<std::string, Digest> digests;    // asset name → digest, as downloaded
+  std::map<std::string, std::string> urls;  // asset name → its release download URL
 };
 
 // Reads release `version`, its commit, downloads and verifies each asset of

@@ -50,7 +50,7 @@ std::string BuildMetadata::created() const {
 ReleaseRun::ReleaseRun(const ReleaseOptions& o)
     : options(o), config(load_images_config(existing_file(o.configs.at(0), "--config"))),
       rewrites(Rewrites::parse(o.registry_rewrites)), session(o.registry),
-      cache(o.cache_dir.empty() ? layer::BlobStore::default_root() : o.cache_dir) {
+      cache(o.cache_dir.empty() ? layer::BlobStore::default_root() : o.cache_dir), evidence(o) {
   // Every flag and file is checked here, before anything is built or pushed.
   for (size_t i = 1; i < o.configs.size(); ++i)
     apply_overlay(config, existing_file(o.configs[i], "--config"));
@@ -136,8 +136,9 @@ ReleaseRun::build_all(const std::string& dockerfile, const std::string& env_file
     b.store_root = cache.root();
     b.fetch_url = fetch;
     // A base is looked up where --registry-rewrite sends it; its name stays as written.
-    b.resolve_image = commands::registry_resolver(
+    auto resolver = commands::registry_resolver(
         session, cache, [this](const std::string& ref) { return rewrites.apply(ref); });
+    b.resolve_image = resolver;
     if (auto pin = base_pins.find(spec.name); pin != base_pins.end()) {
       // The recorded base by digest: "repo:tag" as written resolves to "repo@digest".
       auto resolve = b.resolve_image;
@@ -153,6 +154,16 @@ ReleaseRun::build_all(const std::string& dockerfile, const std::string& env_file
         return resolve(registry::Reference::parse(ref).name() + "@" + pinned_digest, platform);
       };
     }
+    // Every registry image the build reads goes into the provenance, as written.
+    auto bases = std::make_shared<std::vector<attest::Dependency>>();
+    b.resolve_image = [resolve = b.resolve_image, bases](const std::string& ref,
+                                                         const oci::Platform& p) {
+      oci::Image image = resolve(ref, p);
+      attest::Dependency d{"docker://" + registry::Reference::parse(ref).str(), "sha256",
+                           image.digest().hex, ref};
+      if (std::find(bases->begin(), bases->end(), d) == bases->end()) bases->push_back(d);
+      return image;
+    };
     std::map<std::string, std::string> oci_info = {
         {"org.opencontainers.image.version", meta.version},
         {"org.opencontainers.image.revision", meta.commit},
@@ -162,7 +173,8 @@ ReleaseRun::build_all(const std::string& dockerfile, const std::string& env_file
     b.annotations = oci_info;
     log::info("building {} (target {})", spec.name, spec.target);
     build::BuildResult r = build::build_image(b);
-    BuiltImage bi{spec, rewrites.apply(spec.repository), {}, std::move(r.image)};
+    BuiltImage bi{spec,        rewrites.apply(spec.repository), {}, std::move(r.image), *bases,
+                  b.build_args};
     for (const auto& t : spec.tags_for(mode))
       bi.tags.push_back(expand_tag(t, meta.version, meta.commit));
     out.push_back(std::move(bi));
@@ -181,6 +193,7 @@ void ReleaseRun::publish(const std::vector<BuiltImage>& images, const BuildMetad
         out.stage(bi.image, {layout::Destination::Kind::oci, d.path, bi.spec.name + ":" + tag, {}});
     out.commit();
     out.finish();
+    write_evidence(*this, images, meta, mode, d.path);
   } else {
     // All-or-nothing: every blob and manifest goes in by digest first; only
     // when all images are in are the tags moved, so a failure moves none.
@@ -190,6 +203,8 @@ void ReleaseRun::publish(const std::vector<BuiltImage>& images, const BuildMetad
       remote::push_image(session.registries, bi.image, ref, session.push, session.progress,
                          &session.stats);
     }
+    // Signatures and attestations are part of all-or-nothing: a failure here moves no tag.
+    attach_evidence(*this, images, meta, mode);
     for (const auto& bi : images)
       for (const auto& tag : bi.tags)
         remote::tag_image(session.registries, bi.image,

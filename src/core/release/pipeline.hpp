@@ -2,6 +2,7 @@
 // The steps rc, final and reproduce share: the build metadata (.env), building
 // the selected images, publishing them all-or-nothing, and reporting.
 #include "build/builder.hpp"
+#include "release/evidence.hpp"
 #include "release/images_config.hpp"
 #include "release/release.hpp"
 #include "release/rewrite.hpp"
@@ -25,6 +26,8 @@ struct BuiltImage {
   std::string repository;        // after --registry-rewrite
   std::vector<std::string> tags; // expanded
   oci::Image image;
+  std::vector<attest::Dependency> bases;                       // registry images the build read
+  std::vector<std::pair<std::string, std::string>> build_args; // as passed to the build
 };
 
 // One release run: configuration, flags checked, registry session.
@@ -41,6 +44,7 @@ struct ReleaseRun {
   // base.name and base.digest. build_all fetches that name by that digest (the
   // name, hence the image, stays as recorded) whatever its tag names today.
   std::map<std::string, std::pair<std::string, std::string>> base_pins;
+  Evidence evidence; // --sign-key / --key, and what the SBOM and provenance need
 
   // Checks the Dockerfile before anything runs (the build command, the GitHub
   // downloads): it is there, valid, with a stage for every selected image.
@@ -60,7 +64,9 @@ struct ReleaseRun {
                                     const std::vector<std::pair<std::string, std::string>>& args,
                                     build::UrlFetcher fetch, std::string_view mode);
   // Pushes all blobs and manifests by digest, then moves every tag — or writes
-  // to --output. Then prints the table and writes --digests-file.
+  // to --output. With --sign-key, every image is signed and attested (SBOM,
+  // provenance) before the tags move; with --output, both are written unsigned.
+  // Then prints the table and writes --digests-file.
   void publish(const std::vector<BuiltImage>& images, const BuildMetadata& meta,
                const std::string& mode);
 };

@@ -73,7 +73,11 @@ int run_rc(const ReleaseOptions& o) {
   // that an rc and the final of one commit have the same layers.
   place_tarball_assets(c, git_commit_time(c.base_dir, "HEAD"), o.threads);
 
-  // 4. Assemble and publish.
+  // 4. Assemble and publish (the binary is named in the SBOM by its digest).
+  run.evidence.dockerfile = c.dockerfile_rc;
+  run.evidence.artifacts.push_back(
+      {fs::path(c.binary.destination).filename().string(), "", "", "",
+       sha256_of_file(c.resolve(c.context) + "/" + c.binary.destination)});
   auto images = run.build_all(dockerfile, env_file, meta, {}, nullptr, "rc");
   run.publish(images, meta, "rc");
   return 0;

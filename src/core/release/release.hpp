@@ -28,6 +28,8 @@ struct ReleaseOptions {
   std::string platform = "linux/amd64";
   std::string cache_dir;
   unsigned threads = 0;
+  std::string sign_key;   // --sign-key: cosign-compatible signing and attestations (rc, final)
+  std::string verify_key; // --key: reproduce checks signatures, provenance and SBOM
   commands::RegistryFlags registry;
 };
 

@@ -1,0 +1,46 @@
+#pragma once
+// Images attached to another image by tag, as cosign stores them (sigstore's
+// "Signature Specification", storage by tag): REPO:sha256-<hex>.sig holds
+// signatures, REPO:sha256-<hex>.att attestations. Each is an OCI manifest whose
+// layers are small blobs (a payload, an envelope) with annotations.
+#include "registry/reference.hpp"
+#include "remote/registries.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace rt::sign {
+
+inline constexpr const char* kSimpleSigningMediaType =
+    "application/vnd.dev.cosign.simplesigning.v1+json";
+inline constexpr const char* kDsseMediaType = "application/vnd.dsse.envelope.v1+json";
+inline constexpr const char* kSignatureAnnotation = "dev.cosignproject.cosign/signature";
+inline constexpr const char* kPredicateTypeAnnotation = "predicateType";
+
+// One layer of an attached image: the blob's bytes, its media type and annotations.
+struct AttachedLayer {
+  std::string media_type;
+  std::string bytes;
+  std::map<std::string, std::string> annotations;
+  friend bool operator==(const AttachedLayer&, const AttachedLayer&) = default;
+};
+
+// "sha256-<hex>.<suffix>": the tag cosign derives from the subject's digest.
+std::string attached_tag(const Digest& subject, std::string_view suffix);
+
+// Reads REPO:sha256-<hex>.<suffix> (`repo`'s tag and digest are ignored): its
+// layers in order, each blob verified against its digest. Empty when the tag
+// does not exist. Throws RegistryError, or RuntimeError when the manifest is
+// malformed or too large (at most 256 layers of at most 64 MiB).
+std::vector<AttachedLayer> read_attached(remote::Registries& registries,
+                                         const registry::Reference& repo, const Digest& subject,
+                                         std::string_view suffix);
+
+// Writes REPO:sha256-<hex>.<suffix> holding `layers`: the blobs (skipped when
+// present), the config, then the manifest by tag. Throws RegistryError.
+void write_attached(remote::Registries& registries, const registry::Reference& repo,
+                    const Digest& subject, std::string_view suffix,
+                    const std::vector<AttachedLayer>& layers);
+
+} // namespace rt::sign
