@@ -35,7 +35,8 @@ std::string attached_tag(const Digest& subject, std::string_view suffix) {
 
 std::vector<AttachedLayer> read_attached(remote::Registries& registries,
                                          const registry::Reference& repo, const Digest& subject,
-                                         std::string_view suffix) {
+                                         std::string_view suffix,
+                                         const std::function<bool(const AttachedLayer&)>& fetch) {
   auto& client = registries.client(repo.registry);
   std::string tag = attached_tag(subject, suffix);
   std::string what = fmt::format("{}:{}", repo.name(), tag);
@@ -56,8 +57,9 @@ std::vector<AttachedLayer> read_attached(remote::Registries& registries,
     oci::Descriptor d = oci::Descriptor::from_json(lj, what);
     if (d.size > kMaxLayerBytes)
       throw RuntimeError(fmt::format("{}: a layer of {} bytes", what, d.size));
-    out.push_back(
-        {d.media_type, read_blob(client, repo.repository, d.digest, d.size), d.annotations});
+    AttachedLayer l{d.media_type, "", d.annotations, d.digest, d.size};
+    if (!fetch || fetch(l)) l.bytes = read_blob(client, repo.repository, d.digest, d.size);
+    out.push_back(std::move(l));
   }
   return out;
 }
@@ -83,8 +85,11 @@ void write_attached(remote::Registries& registries, const registry::Reference& r
     return d;
   };
   for (const auto& l : layers) {
-    Digest d = upload(l.bytes);
-    oci::Descriptor desc{l.media_type, d, int64_t(l.bytes.size()), l.annotations, std::nullopt};
+    // A layer read without its bytes is already in the repository.
+    bool unread = l.bytes.empty() && !l.digest.empty();
+    Digest d = unread ? l.digest : upload(l.bytes);
+    int64_t size = unread ? l.size : int64_t(l.bytes.size());
+    oci::Descriptor desc{l.media_type, d, size, l.annotations, std::nullopt};
     manifest_layers.push_back(desc.to_json());
     config["rootfs"]["diff_ids"].push_back(d.str());
     config["history"].push_back({{"created", "0001-01-01T00:00:00Z"}});

@@ -6,6 +6,7 @@
 #include "registry/reference.hpp"
 #include "remote/registries.hpp"
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -23,6 +24,8 @@ struct AttachedLayer {
   std::string media_type;
   std::string bytes;
   std::map<std::string, std::string> annotations;
+  Digest digest;     // as read from a manifest; empty for a new layer
+  int64_t size = -1; // likewise
   friend bool operator==(const AttachedLayer&, const AttachedLayer&) = default;
 };
 
@@ -33,12 +36,16 @@ std::string attached_tag(const Digest& subject, std::string_view suffix);
 // layers in order, each blob verified against its digest. Empty when the tag
 // does not exist. Throws RegistryError, or RuntimeError when the manifest is
 // malformed or too large (at most 256 layers of at most 64 MiB).
-std::vector<AttachedLayer> read_attached(remote::Registries& registries,
-                                         const registry::Reference& repo, const Digest& subject,
-                                         std::string_view suffix);
+// `fetch`, if given, sees each layer (media type, annotations, digest, size)
+// first: when it returns false the blob is not downloaded and `bytes` stays empty.
+std::vector<AttachedLayer>
+read_attached(remote::Registries& registries, const registry::Reference& repo,
+              const Digest& subject, std::string_view suffix,
+              const std::function<bool(const AttachedLayer&)>& fetch = {});
 
 // Writes REPO:sha256-<hex>.<suffix> holding `layers`: the blobs (skipped when
-// present), the config, then the manifest by tag. Throws RegistryError.
+// present; a layer read without its bytes is referred to by its digest), the
+// config, then the manifest by tag. Throws RegistryError.
 void write_attached(remote::Registries& registries, const registry::Reference& repo,
                     const Digest& subject, std::string_view suffix,
                     const std::vector<AttachedLayer>& layers);

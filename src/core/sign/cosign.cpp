@@ -3,6 +3,7 @@
 #include "oci/descriptor.hpp"
 #include "registry/keychain.hpp"
 #include "util/error.hpp"
+#include "util/fs.hpp"
 #include "util/log.hpp"
 
 #include <fmt/format.h>
@@ -62,13 +63,28 @@ bool sign_image(remote::Registries& registries, const registry::Reference& repo,
 
 bool attest_image(remote::Registries& registries, const registry::Reference& repo,
                   const Digest& digest, const SigningKey& key, const std::string& statement,
-                  const std::string& predicate_type) {
-  auto layers = read_attached(registries, repo, digest, "att");
+                  const std::string& predicate_type, const std::string& verified_dir) {
+  std::string statement_hex = sha256_of(statement).hex;
+  std::string pem = key.public_key().pem();
+  auto marker = [&](const Digest& blob) {
+    return verified_dir + "/" + sha256_of(pem + "\n" + blob.str() + "\n" + statement_hex).hex;
+  };
+  bool known = false;
+  auto fetch = [&](const AttachedLayer& l) {
+    if (l.media_type != kDsseMediaType) return false;
+    if (!verified_dir.empty() && path_exists(marker(l.digest))) known = true;
+    return !known;
+  };
+  auto layers = read_attached(registries, repo, digest, "att", fetch);
+  if (known) return false;
   for (const auto& l : layers) {
-    if (l.media_type != kDsseMediaType) continue;
+    if (l.media_type != kDsseMediaType || l.bytes.empty()) continue;
     try {
       DsseEnvelope e = DsseEnvelope::parse(l.bytes, "attestation");
-      if (e.payload == statement && e.verify(key.public_key())) return false;
+      if (e.payload == statement && e.verify(key.public_key())) {
+        if (!verified_dir.empty()) write_file_atomic(marker(l.digest), "");
+        return false;
+      }
     } catch (const Error&) {
       // Someone else's malformed envelope: kept as it is, not ours to judge here.
     }
@@ -79,6 +95,7 @@ bool attest_image(remote::Registries& registries, const registry::Reference& rep
                     e.json(),
                     {{kSignatureAnnotation, ""}, {kPredicateTypeAnnotation, predicate_type}}});
   write_attached(registries, repo, digest, "att", layers);
+  if (!verified_dir.empty()) write_file_atomic(marker(sha256_of(layers.back().bytes)), "");
   return true;
 }
 

@@ -25,9 +25,12 @@ bool sign_image(remote::Registries& registries, const registry::Reference& repo,
 // Appends a DSSE envelope over `statement` (an in-toto statement), signed by
 // `key`, to REPO:sha256-<hex>.att, annotated with its predicate type; skipped
 // when the same statement is there signed by this key. Returns true if added.
+// `verified_dir`, if not empty, remembers envelopes (by blob digest, key and
+// statement) already verified: blobs are content-addressed, so a rerun need
+// not download them again to know they are there.
 bool attest_image(remote::Registries& registries, const registry::Reference& repo,
                   const Digest& digest, const SigningKey& key, const std::string& statement,
-                  const std::string& predicate_type);
+                  const std::string& predicate_type, const std::string& verified_dir = "");
 
 // Checks REPO:sha256-<hex>.sig: valid when at least one signature verifies over
 // its payload with `key` and that payload names `digest`. Returns "" when valid,
