@@ -3,11 +3,15 @@
 #include "commands.hpp"
 #include "layer/parallel_gzip.hpp"
 #include "util/error.hpp"
+#include "util/interrupt.hpp"
 #include "util/log.hpp"
+#include "util/printable.hpp"
 
 #include <cstdio>
 
 int main(int argc, char** argv) {
+  // Before any thread: SIGINT/SIGTERM unwind the run like a failure (exit 130/143).
+  rt::install_interrupt_handling();
   CLI::App app{"release-tool: build, assemble and push reproducible OCI images without a daemon",
                "release-tool"};
   app.set_version_flag("--version",
@@ -39,10 +43,21 @@ int main(int argc, char** argv) {
   try {
     return action();
   } catch (const rt::Error& e) {
-    std::fprintf(stderr, "release-tool: error: %s\n", rt::log::redact(e.what()).c_str());
+    if (int sig = rt::interrupted()) {
+      // Whatever failed first, a signal is why the run stopped.
+      std::fprintf(stderr, "release-tool: %s\n", rt::Interrupted(sig).what());
+      return 128 + sig;
+    }
+    std::fprintf(stderr, "release-tool: error: %s\n",
+                 rt::printable_lines(rt::log::redact(e.what())).c_str());
     return static_cast<int>(e.exit_code());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "release-tool: error: %s\n", rt::log::redact(e.what()).c_str());
+    if (int sig = rt::interrupted()) {
+      std::fprintf(stderr, "release-tool: %s\n", rt::Interrupted(sig).what());
+      return 128 + sig;
+    }
+    std::fprintf(stderr, "release-tool: error: %s\n",
+                 rt::printable_lines(rt::log::redact(e.what())).c_str());
     return static_cast<int>(rt::ExitCode::failure);
   }
 }

@@ -26,6 +26,8 @@ Rules (the file is re-read when it changes, so a test may switch faults mid-run)
            for an upload session the registry lost
   headers  extra response headers, e.g. {"Docker-Distribution-API-Version": "x"}
   delay    seconds to sleep before handling (on its own: then forward normally)
+  trickle  forward, then send the answer's body at this many bytes a second (a
+           server slow enough to take days, never quite stalled)
   drop     close the connection without answering, after reading the body
   forward  forward first (the upstream does the work), then answer `status`:
            the ambiguous "it worked but the client saw an error" case
@@ -195,7 +197,8 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                 entry["status"] = rule["status"]
                 return
             entry["forwarded"] = True
-            up_status = self.forward(body, swallow=("status" in rule))
+            up_status = self.forward(body, swallow=("status" in rule),
+                                     trickle=float(rule.get("trickle", 0)))
             entry["upstream_status"] = up_status
             if "status" in rule:
                 self.send_fault(rule)
@@ -229,7 +232,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def forward(self, body, swallow):
+    def forward(self, body, swallow, trickle=0.0):
         """Send the request upstream and stream the answer back (unless swallow)."""
         conn = http.client.HTTPConnection(self.upstream, timeout=120)
         try:
@@ -255,12 +258,12 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             if swallow:
                 resp.read()
                 return resp.status
-            self.relay(resp)
+            self.relay(resp, trickle)
             return resp.status
         finally:
             conn.close()
 
-    def relay(self, resp):
+    def relay(self, resp, trickle=0.0):
         self.send_response_only(resp.status, resp.reason)
         length = resp.getheader("Content-Length")
         for k, v in resp.getheaders():
@@ -280,10 +283,17 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         if no_body:
             return
         while True:
-            data = resp.read(CHUNK)
+            data = resp.read(1 if trickle else CHUNK)
             if not data:
                 break
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
+            if trickle:
+                time.sleep(1 / trickle)
+            try:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
+                self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up waiting
+                return
         if chunked:
             self.wfile.write(b"0\r\n\r\n")
 

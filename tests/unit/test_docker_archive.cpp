@@ -162,6 +162,17 @@ TEST_CASE("read_docker_archive", "[layout]") {
     CHECK_THROWS_WITH(read_docker_archive(file, "", scratch),
                       Catch::Contains("does not match the config's diff_id"));
   }
+  SECTION("a member that climbs out is refused, naming the archive") {
+    std::ofstream(tmp.path() + "/m") << "[]";
+    AtomicFile out(file);
+    layer::write_tar({{"../\x1b[2Jmanifest.json", layer::EntryType::file, 0644, 0, 0, 0, 2, "",
+                       tmp.path() + "/m"}},
+                     out);
+    out.commit();
+    CHECK_THROWS_WITH(read_docker_archive(file, "", scratch),
+                      Catch::Contains(file + ": entry '../\\x1b[2Jmanifest.json' escapes the "
+                                             "archive"));
+  }
   SECTION("not an archive") {
     write_file_atomic(file, "{}");
     CHECK_THROWS_AS(read_docker_archive(file, "", scratch), RuntimeError);

@@ -71,21 +71,10 @@ CopyFlags read_flags(BuildRun& run, Stage& s, const Instruction& ins) {
 }
 
 // ADD extracts an archive into the destination, keeping its modes and owners.
-void extract_archive(BuildRun& run, const Instruction& ins, const std::string& file,
-                     const std::string& what, std::vector<Planned>& out) {
-  InputFile in(file);
-  static unsigned n = 0;
-  layer::read_tar(
-      in,
-      [&](const TarEntry& e, layer::EntryData& data) {
-        TarEntry t = e;
-        if (t.type == EntryType::file) {
-          t.source = fmt::format("{}/add-{}-{}", run.workspace, ins.line, n++);
-          data.save_to(t.source);
-        }
-        out.push_back({t.path, t, false});
-      },
-      what);
+void plan_archive(BuildRun& run, const Instruction& ins, const std::string& file,
+                  const std::string& what, std::vector<Planned>& out) {
+  for (auto& e : extract_archive(run, ins, file, what))
+    out.push_back({e.path, e, false});
 }
 
 // Sources from the build context. Modes are normalised (0755 if any execute
@@ -121,7 +110,7 @@ void plan_context_source(BuildRun& run, const Instruction& ins, bool is_add,
     return;
   }
   if (is_add && layer::looks_like_tar_archive(top.source)) {
-    extract_archive(run, ins, top.source, match, out);
+    plan_archive(run, ins, top.source, match, out);
     return;
   }
   out.push_back({dest_is_dir ? base_name(match.empty() ? run.context.dir() : match) : "",
@@ -262,7 +251,7 @@ void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
     if (flags.unpack) {
       if (!layer::looks_like_tar_archive(file))
         run.fail(ins, fmt::format("ADD --unpack: {} is not a tar archive", url));
-      extract_archive(run, ins, file, url, planned);
+      plan_archive(run, ins, file, url, planned);
       continue;
     }
     // Docker gives a file fetched from a URL mode 0600.
@@ -325,8 +314,9 @@ void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
       e.path = p.rel.empty() ? base : (base.empty() ? p.rel : base + "/" + p.rel);
     if (e.path.empty()) continue; // the root directory itself is not an entry
     if (e.type == EntryType::hardlink && !p.from_context) {
-      // Hardlinks inside an extracted archive point within the destination.
-      e.link = root.empty() ? e.link : root + "/" + e.link;
+      // Hardlinks inside an extracted archive point within the destination
+      // (the same directory its entries go under, also when it is not there yet).
+      e.link = base.empty() ? e.link : base + "/" + e.link;
     }
     if (flags.owner) std::tie(e.uid, e.gid) = *flags.owner;
     if (flags.chmod && e.type != EntryType::symlink) e.mode = *flags.chmod;
@@ -344,6 +334,7 @@ void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
     entries.push_back(std::move(e));
   }
   if (entries.empty()) run.fail(ins, "nothing to copy");
+  check_layer_names(run, ins, entries);
   run.add_layer(s, std::move(entries));
   run.add_history(s, ins, false);
 }

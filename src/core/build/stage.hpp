@@ -42,6 +42,7 @@ struct BuildRun {
   std::map<std::string, std::string> build_args;
   std::set<std::string> consumed_args;
   std::vector<std::unique_ptr<Stage>> stages;
+  unsigned extracted = 0; // archives extracted so far (names their files in the workspace)
 
   [[noreturn]] void fail(const dockerfile::Instruction& ins, const std::string& what) const;
   // Variables for expansion in a stage: ARGs, overlaid by ENV (ENV wins, as in Docker).
@@ -60,6 +61,17 @@ struct BuildRun {
 void dispatch_config_instruction(BuildRun& run, Stage& s, const dockerfile::Instruction& ins);
 void dispatch_copy(BuildRun& run, Stage& s, const dockerfile::Instruction& ins);
 void dispatch_workdir(BuildRun& run, Stage& s, const dockerfile::Instruction& ins);
+// ADD of an archive (add_archive.cpp): the tree unpacking `file` leaves, with
+// Docker's rules (layer::ExtractedTree), paths relative to the destination.
+// An entry that escapes, or a hardlink to what is not in the archive, is bad
+// input: "Dockerfile:LINE: ADD WHAT: entry '../x' escapes the destination".
+std::vector<layer::TarEntry> extract_archive(BuildRun& run, const dockerfile::Instruction& ins,
+                                             const std::string& file, const std::string& what);
+// Refuses (exit 2, at `ins`) entries a Linux system could not unpack: a name
+// over NAME_MAX (255 bytes), a path or symlink target over PATH_MAX, and names
+// starting with ".wh." (an unpacker would take them for whiteouts).
+void check_layer_names(const BuildRun& run, const dockerfile::Instruction& ins,
+                       const std::vector<layer::TarEntry>& entries);
 // The image a FROM line or COPY --from names when it is not a stage: a named
 // build context, else the options' resolver (a registry).
 oci::Image resolve_base(BuildRun& run, const std::string& ref, const oci::Platform& platform,

@@ -3,6 +3,7 @@
 #include "layer/tar_reader.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/printable.hpp"
 
 #include <fmt/format.h>
 #include <sstream>
@@ -26,9 +27,12 @@ void erase_subtree(std::map<std::string, TarEntry>& m, const std::string& p,
                    const std::set<std::string>* keep = nullptr) {
   if (!keep || !keep->count(p)) m.erase(p);
   std::string prefix = p.empty() ? "" : p + "/";
-  for (auto it = m.lower_bound(prefix); it != m.end() && it->first.compare(0, prefix.size(), prefix) == 0;) {
-    if (keep && keep->count(it->first)) ++it;
-    else it = m.erase(it);
+  for (auto it = m.lower_bound(prefix);
+       it != m.end() && it->first.compare(0, prefix.size(), prefix) == 0;) {
+    if (keep && keep->count(it->first))
+      ++it;
+    else
+      it = m.erase(it);
   }
 }
 } // namespace
@@ -73,7 +77,8 @@ void StageFs::apply(const std::vector<TarEntry>& entries) {
   load_base();
   for (const auto& e : entries) {
     auto it = entries_.find(e.path);
-    if (it != entries_.end() && (e.type != EntryType::directory || it->second.type != EntryType::directory))
+    if (it != entries_.end() &&
+        (e.type != EntryType::directory || it->second.type != EntryType::directory))
       erase_subtree(entries_, e.path);
     entries_[e.path] = e;
     layer_of_.erase(e.path);
@@ -94,7 +99,8 @@ std::string StageFs::resolve(std::string_view path, bool follow_last) {
     auto it = entries_.find(cand);
     bool last = rest.empty();
     if (it != entries_.end() && it->second.type == EntryType::symlink && (!last || follow_last)) {
-      if (++hops > 255) throw InputError(fmt::format("too many levels of symbolic links in {}", path));
+      if (++hops > 255)
+        throw InputError(fmt::format("too many levels of symbolic links in {}", path));
       const std::string& target = it->second.link;
       // Absolute targets restart from the root; relative ones from the link's directory.
       // Climbing above the root stays at the root, as the kernel does in a chroot.
@@ -106,10 +112,12 @@ std::string StageFs::resolve(std::string_view path, bool follow_last) {
         if (p.empty() || p == ".") continue;
         if (p == "..") {
           if (!parts.empty()) parts.pop_back();
-        } else parts.push_back(p);
+        } else
+          parts.push_back(p);
       }
       rest.clear();
-      for (auto& p : parts) rest += (rest.empty() ? "" : "/") + p;
+      for (auto& p : parts)
+        rest += (rest.empty() ? "" : "/") + p;
       out.clear();
       continue;
     }
@@ -148,15 +156,20 @@ std::vector<TarEntry> StageFs::with_content(const std::vector<TarEntry>& in) {
   std::set<std::string> wanted;
   for (auto& e : out) {
     if (e.type == EntryType::hardlink) {
+      // Through links to links (bounded: a cycle is as broken as a missing target).
       auto t = find(e.link);
+      for (size_t hops = 0; t && t->type == EntryType::hardlink && hops < 64; ++hops)
+        t = find(t->link);
       if (!t || t->type != EntryType::file)
-        throw RuntimeError(fmt::format("hardlink {} points to missing {}", e.path, e.link));
+        throw RuntimeError(
+            fmt::format("hardlink {} points to missing {}", printable(e.path), printable(e.link)));
       e.type = EntryType::file;
       e.size = t->size;
       e.source = t->source;
       e.link = t->path; // where the content lives, until it is extracted below
     }
-    if (e.type == EntryType::file && e.source.empty()) wanted.insert(e.link.empty() ? e.path : e.link);
+    if (e.type == EntryType::file && e.source.empty())
+      wanted.insert(e.link.empty() ? e.path : e.link);
   }
   // One pass over each base layer that holds a wanted file.
   std::map<size_t, std::set<std::string>> by_layer;

@@ -18,6 +18,7 @@ registry::TransportOptions transport_options(const RegistryFlags& f) {
   registry::TransportOptions o;
   o.ca_files = f.ca_certs;
   o.insecure_registries = f.insecure_registries;
+  o.exchange_timeout_s = f.timeout_s;
   // A seam for tests: where docker's per-registry certificates live.
   if (const char* d = std::getenv("RT_DOCKER_CERTS_DIR"); d && *d) o.certs_dir = d;
   return o;

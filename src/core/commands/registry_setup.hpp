@@ -19,6 +19,7 @@ struct RegistryFlags {
   std::vector<std::string> ca_certs;            // --ca-cert FILE
   std::vector<std::string> insecure_registries; // --insecure-registry HOST[:PORT]
   unsigned jobs = 4;                            // --jobs
+  long timeout_s = 60;                          // --registry-timeout (manifests, tokens)
   bool quiet = false;
 };
 

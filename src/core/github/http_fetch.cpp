@@ -4,6 +4,7 @@
 #include "registry/http_stream.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/interrupt.hpp"
 #include "util/log.hpp"
 
 #include <algorithm>
@@ -58,7 +59,7 @@ bool Retrier::retry_response(long status, const registry::Headers& headers, std:
           settings_.max_rate_limit_wait.count()));
     }
     log::info("{}; waiting {}s (until {} UTC)", who, limit->wait.count(), utc_clock(limit->until));
-    std::this_thread::sleep_for(limit->wait);
+    sleep_interruptibly(limit->wait);
     waited_ += limit->wait;
     return true;
   }
@@ -79,7 +80,7 @@ void Retrier::backoff(const std::string& reason) {
   auto wait = settings_.initial_backoff * (int64_t{1} << std::min(transient_, 5));
   ++transient_;
   log::info("retrying in {}ms: {}", wait.count(), reason);
-  std::this_thread::sleep_for(wait);
+  sleep_interruptibly(wait);
 }
 
 std::string http_error_text(std::string_view what, long status, std::string_view body) {

@@ -3,13 +3,41 @@
 #include "util/error.hpp"
 
 #include <cstdlib>
+#include <ctime>
 #include <fmt/format.h>
 #include <sys/stat.h>
 
 namespace rt::layer {
 
+namespace {
+
+// Blobs being written are ".incoming.tmp-<random>" (AtomicFile) until renamed
+// to their digest. One left by a run that was killed (SIGKILL, a crash, a
+// power cut: SIGINT and SIGTERM clean up) is removed by the next run that
+// opens the store, once nothing can still be writing it: a run writing a blob
+// touches it at least every few minutes (the stall limit is 60 s).
+constexpr std::string_view kIncomingPrefix = ".incoming.tmp-";
+constexpr int64_t kStaleAfterSeconds = 6 * 3600;
+
+void sweep_stale_incoming(const std::string& dir) {
+  std::error_code ec;
+  const int64_t now = static_cast<int64_t>(::time(nullptr));
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (!name.starts_with(kIncomingPrefix)) continue;
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (now - static_cast<int64_t>(st.st_mtime) < kStaleAfterSeconds) continue;
+    std::error_code ignored; // another run may sweep it at the same time
+    fs::remove(it->path(), ignored);
+  }
+}
+
+} // namespace
+
 BlobStore::BlobStore(std::string root) : root_(std::move(root)) {
   make_dirs(root_ + "/blobs/sha256");
+  sweep_stale_incoming(root_ + "/blobs/sha256");
 }
 
 std::string BlobStore::default_root() {

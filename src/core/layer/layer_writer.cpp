@@ -2,10 +2,12 @@
 
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/printable.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <fmt/format.h>
+#include <locale.h>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
@@ -16,7 +18,8 @@ namespace {
 
 // Bump when the bytes write_tar produces for the same entries change, so stale
 // cache records are not reused.
-constexpr int kTarFormatVersion = 1;
+// 2: symlinks are always 0777; names are bytes (non-ASCII names crashed before).
+constexpr int kTarFormatVersion = 2;
 
 struct ArchiveDeleter {
   void operator()(archive* a) const { archive_write_free(a); }
@@ -42,15 +45,53 @@ la_ssize_t on_write(archive*, void* ctx, const void* buf, size_t len) {
   }
 }
 
-void check(archive* a, int rc, WriteContext& ctx, const std::string& what) {
+void check(archive* a, int rc, WriteContext& ctx, const std::string& what,
+           int worst_accepted = ARCHIVE_OK) {
   if (ctx.error) std::rethrow_exception(ctx.error);
-  if (rc < ARCHIVE_OK)
-    throw RuntimeError(fmt::format(
-        "{}: {}", what, archive_error_string(a) ? archive_error_string(a) : "tar error"));
+  if (rc < worst_accepted)
+    throw RuntimeError(
+        fmt::format("{}: {}", printable(what),
+                    archive_error_string(a) ? archive_error_string(a) : "tar error"));
 }
 
+// Names are bytes, written as they are. libarchive converts names from the
+// locale's charset to UTF-8 for pax headers; under the program's "C" locale
+// every non-ASCII name would fail that (and archive_entry_set_pathname_utf8 of
+// one that is not UTF-8 leaves libarchive a NULL name: the crash of issue 11).
+// Under C.UTF-8, a UTF-8 name goes into the pax `path` record as itself (as
+// Go's archive/tar writes it) and any other bytes go there raw, with
+// `hdrcharset=BINARY` (POSIX pax; GNU tar, Go and libarchive all take the
+// bytes as they are). Thread-local (uselocale), for the writing thread only.
+class Utf8Names {
+public:
+  Utf8Names() {
+    static locale_t utf8 = newlocale(LC_ALL_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+    if (utf8) old_ = uselocale(utf8);
+  }
+  ~Utf8Names() {
+    if (old_) uselocale(old_);
+  }
+  Utf8Names(const Utf8Names&) = delete;
+  Utf8Names& operator=(const Utf8Names&) = delete;
+  // Without C.UTF-8 the bytes would depend on the machine: refuse instead.
+  void check(const TarEntry& t) const {
+    auto ascii = [](const std::string& s) {
+      for (char c : s)
+        if (static_cast<unsigned char>(c) >= 0x80) return false;
+      return true;
+    };
+    if (!old_ && !(ascii(t.path) && ascii(t.link)))
+      throw RuntimeError(fmt::format("{}: a name that is not ASCII needs the C.UTF-8 locale, "
+                                     "which this system lacks",
+                                     printable(t.path)));
+  }
+
+private:
+  locale_t old_ = nullptr;
+};
+
 void fill_header(archive_entry* e, const TarEntry& t) {
-  archive_entry_set_pathname_utf8(e, t.path.c_str());
+  archive_entry_copy_pathname(e, t.path.c_str());
   archive_entry_set_uid(e, t.uid);
   archive_entry_set_gid(e, t.gid);
   archive_entry_set_mtime(e, t.mtime, 0);
@@ -65,16 +106,18 @@ void fill_header(archive_entry* e, const TarEntry& t) {
     break;
   case EntryType::symlink:
     archive_entry_set_filetype(e, AE_IFLNK);
-    archive_entry_set_symlink_utf8(e, t.link.c_str());
+    archive_entry_copy_symlink(e, t.link.c_str());
     archive_entry_set_size(e, 0);
     break;
   case EntryType::hardlink:
     archive_entry_set_filetype(e, AE_IFREG);
-    archive_entry_set_hardlink_utf8(e, t.link.c_str());
+    archive_entry_copy_hardlink(e, t.link.c_str());
     archive_entry_set_size(e, 0);
     break;
   }
-  archive_entry_set_perm(e, t.mode & 07777);
+  // A symlink's own mode means nothing on Linux; buildah and BuildKit (which
+  // extract to disk, where symlinks are 0777) write 0777 whatever the source said.
+  archive_entry_set_perm(e, t.type == EntryType::symlink ? 0777 : t.mode & 07777);
 }
 
 void copy_content(archive* a, const TarEntry& t, WriteContext& ctx) {
@@ -104,10 +147,13 @@ void write_tar(const std::vector<TarEntry>& entries, ByteSink& out) {
   archive_write_set_bytes_per_block(a.get(), 0);
   check(a.get(), archive_write_open(a.get(), &ctx, nullptr, on_write, nullptr), ctx, "tar");
   std::unique_ptr<archive_entry, EntryDeleter> e(archive_entry_new());
+  Utf8Names names;
   for (const auto& t : entries) {
+    names.check(t);
     archive_entry_clear(e.get());
     fill_header(e.get(), t);
-    check(a.get(), archive_write_header(a.get(), e.get()), ctx, t.path);
+    // ARCHIVE_WARN: a name that is not UTF-8, written raw with hdrcharset=BINARY.
+    check(a.get(), archive_write_header(a.get(), e.get()), ctx, t.path, ARCHIVE_WARN);
     if (t.type == EntryType::file && t.link.empty() && t.size > 0) copy_content(a.get(), t, ctx);
   }
   check(a.get(), archive_write_close(a.get()), ctx, "tar");

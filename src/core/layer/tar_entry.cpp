@@ -1,8 +1,11 @@
 #include "layer/tar_entry.hpp"
 
 #include "util/error.hpp"
+#include "util/printable.hpp"
 
 #include <algorithm>
+#include <fmt/format.h>
+#include <map>
 
 namespace rt::layer {
 
@@ -17,6 +20,48 @@ void sort_entries(std::vector<TarEntry>& entries) {
     out.push_back(std::move(entries[i]));
   }
   entries = std::move(out);
+  order_hardlinks(entries);
+}
+
+void order_hardlinks(std::vector<TarEntry>& entries) {
+  std::map<std::string_view, size_t> index;
+  for (size_t i = 0; i < entries.size(); ++i)
+    index.emplace(entries[i].path, i);
+  // The file each hardlink names, through links to links.
+  std::map<size_t, std::vector<size_t>> links_of; // file → its hardlinks
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].type != EntryType::hardlink) continue;
+    size_t t = i;
+    for (size_t hops = 0; entries[t].type == EntryType::hardlink; ++hops) {
+      auto it = index.find(entries[t].link);
+      if (it == index.end() || hops > entries.size())
+        throw RuntimeError(fmt::format("hardlink {} points to {}, which is not in the layer",
+                                       printable(entries[i].path), printable(entries[t].link)));
+      t = it->second;
+    }
+    if (entries[t].type != EntryType::file)
+      throw RuntimeError(fmt::format("hardlink {} points to {}, which is not a file",
+                                     printable(entries[i].path), printable(entries[t].path)));
+    links_of[t].push_back(i);
+  }
+  // Unpackers create a hardlink from the entry it names, which must come
+  // first: the name that sorts first holds the content, the others link to it.
+  for (auto& [file, links] : links_of) {
+    size_t first = std::min(file, *std::min_element(links.begin(), links.end()));
+    if (first != file) {
+      TarEntry content = entries[file];
+      content.path = entries[first].path;
+      TarEntry link = entries[file];
+      link.type = EntryType::hardlink;
+      link.size = 0;
+      link.source.clear();
+      link.link = content.path;
+      entries[first] = std::move(content);
+      entries[file] = std::move(link);
+    }
+    for (size_t l : links)
+      if (l != first) entries[l].link = entries[first].path;
+  }
 }
 
 std::string clean_entry_path(std::string_view path) {

@@ -1,12 +1,14 @@
 #include "layout/docker_archive.hpp"
 
 #include "layer/tar_entry.hpp"
+#include "layer/tar_reader.hpp"
 #include "layout/destination.hpp"
 #include "layout/gunzip.hpp"
 #include "oci/media_types.hpp"
 #include "registry/reference.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/printable.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -51,9 +53,12 @@ void scan(const std::string& file, const EntryFn& fn) {
     if (rc == ARCHIVE_EOF) return;
     if (rc < ARCHIVE_WARN)
       throw RuntimeError(fmt::format("{}: not a readable tar: {}", file, archive_error(a.get())));
-    const char* raw = archive_entry_pathname(e);
+    const char* raw = archive_entry_pathname(e); // the header's bytes, never converted
     if (!raw) continue;
-    if (!fn(layer::clean_entry_path(raw), a.get(), e)) return;
+    auto name = layer::contained_path(raw);
+    if (!name)
+      throw RuntimeError(fmt::format("{}: entry '{}' escapes the archive", file, printable(raw)));
+    if (!fn(*name, a.get(), e)) return;
   }
 }
 
@@ -98,13 +103,13 @@ ArchiveIndex index_archive(const std::string& file) {
   scan(file, [&](const std::string& name, archive* a, archive_entry* e) {
     Member m;
     if (const char* hard = archive_entry_hardlink(e)) {
-      m = {Member::Type::hardlink, layer::clean_entry_path(hard)};
+      m = {Member::Type::hardlink, layer::contained_path(hard).value_or("")};
     } else if (archive_entry_filetype(e) == AE_IFLNK) {
       // docker save links a layer shared with an earlier image: <id>/layer.tar ->
       // ../<id2>/layer.tar
       std::string target = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
       std::string base = target.starts_with('/') ? "" : fs::path(name).parent_path().string();
-      m = {Member::Type::symlink, layer::clean_entry_path(base + "/" + target)};
+      m = {Member::Type::symlink, layer::contained_path(base + "/" + target).value_or("")};
     } else if (archive_entry_filetype(e) == AE_IFREG) {
       m.type = Member::Type::file;
     }
@@ -121,9 +126,10 @@ ArchiveIndex index_archive(const std::string& file) {
 // Follows links to the regular file holding the data of `name`.
 std::string resolve(const ArchiveIndex& idx, const std::string& file, std::string name) {
   for (int hop = 0; hop < kMaxLinkHops; ++hop) {
-    auto it = idx.members.find(layer::clean_entry_path(name));
+    auto it = idx.members.find(layer::contained_path(name).value_or(""));
     if (it == idx.members.end())
-      throw RuntimeError(fmt::format("{}: manifest.json names {}, which is not there", file, name));
+      throw RuntimeError(
+          fmt::format("{}: manifest.json names {}, which is not there", file, printable(name)));
     if (it->second.type == Member::Type::file) return it->first;
     if (it->second.type == Member::Type::other)
       throw RuntimeError(fmt::format("{}: {} is not a regular file", file, name));

@@ -3,6 +3,7 @@
 
 #include "registry/error.hpp"
 #include "util/error.hpp"
+#include "util/interrupt.hpp"
 #include "util/log.hpp"
 
 #include "util/strings.hpp"
@@ -107,6 +108,12 @@ size_t on_write(char* data, size_t size, size_t n, void* user) {
   return len;
 }
 
+// Called by curl about once a second, and as data moves: a signal stops the
+// transfer at once (fail_transfer then throws Interrupted).
+int on_progress(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return interrupted() ? 1 : 0;
+}
+
 size_t on_read(char* buf, size_t size, size_t n, void* user) {
   auto* x = static_cast<Exchange*>(user);
   try {
@@ -190,6 +197,8 @@ void setup(CURL* h, const HttpRequest& r, const std::string& url, bool send_auth
   if (!r.tls.client_cert.empty()) curl_easy_setopt(h, CURLOPT_SSLCERT, r.tls.client_cert.c_str());
   if (!r.tls.client_key.empty()) curl_easy_setopt(h, CURLOPT_SSLKEY, r.tls.client_key.c_str());
 
+  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
@@ -233,11 +242,19 @@ void setup(CURL* h, const HttpRequest& r, const std::string& url, bool send_auth
 
 [[noreturn]] void fail_transfer(const HttpRequest& r, const std::string& url, CURLcode code,
                                 const Exchange& x) {
+  check_interrupted();
   if (x.error) std::rethrow_exception(x.error);
   if (x.too_large)
     throw RegistryError(
         fmt::format("{}: the response is larger than {} bytes", describe(r, url), r.max_body), 0,
         {}, false);
+  if (code == CURLE_OPERATION_TIMEDOUT && x.deadline_s > 0)
+    // A registry trickling a manifest or a token (issue 11). Not retried: a
+    // stuck connection is caught sooner by the stall limit (and retried), so
+    // this one is a server too slow to wait for again.
+    throw RegistryError(fmt::format("{}: no complete answer within {} s (--registry-timeout)",
+                                    describe(r, url), x.deadline_s),
+                        0, {}, false, {}, static_cast<int>(code));
   if (x.rewind_refused)
     throw RegistryError(fmt::format("{}: the connection closed before an answer came (the body "
                                     "is not sent to the same URL again)",
@@ -297,6 +314,13 @@ HttpResponse http_perform(const HttpRequest& r) {
     Exchange x;
     x.body_limit = r.max_body;
     setup(h, r, url, may_send_auth(r, url), x);
+    if (!r.open_body && r.tls.exchange_timeout_s > 0) {
+      // Small exchanges (manifests, tokens, JSON, at most max_body) have a
+      // deadline: the stall limit alone lets a 1 byte/s answer run for days.
+      // Streamed bodies (blobs) have only the stall limit: they can be large.
+      x.deadline_s = r.tls.exchange_timeout_s;
+      curl_easy_setopt(h, CURLOPT_TIMEOUT, r.tls.exchange_timeout_s);
+    }
     CURLcode code = curl_easy_perform(h);
     if (code != CURLE_OK) fail_transfer(r, url, code, x);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x.status);

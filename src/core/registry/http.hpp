@@ -37,9 +37,12 @@ struct TlsConfig {
   std::string client_cert;  // PEM file for mutual TLS (docker's certs.d client.cert)
   std::string client_key;   // its key (client.key)
   long connect_timeout_s = 30;
-  // A transfer slower than 1 byte/s for this long is abandoned (no total timeout:
-  // blobs can be large).
+  // A transfer slower than 1 byte/s for this long is abandoned.
   long stall_timeout_s = 60;
+  // The whole of an http_perform exchange without a streamed body (manifests,
+  // tokens, JSON answers; at most max_body bytes) must end within this; 0: no
+  // limit. Streamed bodies (blob uploads, HttpStream) have the stall limit only.
+  long exchange_timeout_s = 60;
 };
 
 struct HttpRequest {

@@ -25,6 +25,7 @@ struct Exchange {
   bool paused = false;
   bool streaming = false;
   bool rewind_refused = false; // curl wanted to send a body that is not replayable again
+  long deadline_s = 0;         // the whole exchange's time limit, if it has one
   std::unique_ptr<ByteSource> source;
   int64_t sent = 0;
   std::exception_ptr error;

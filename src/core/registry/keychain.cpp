@@ -2,9 +2,11 @@
 
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/interrupt.hpp"
 #include "util/log.hpp"
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -169,8 +171,14 @@ Credential run_credential_helper(const std::string& helper, const std::string& s
   posix_spawn_file_actions_adddup2(&actions, out[1], 1);
   std::string arg_get = "get";
   char* argv[] = {const_cast<char*>(program.c_str()), arg_get.data(), nullptr};
+  // SIGINT and SIGTERM are blocked here for the watcher thread; not in the helper.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setsigmask(&attr, static_cast<const sigset_t*>(child_signal_mask()));
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
   pid_t pid = -1;
-  int rc = ::posix_spawnp(&pid, program.c_str(), &actions, nullptr, argv, environ);
+  int rc = ::posix_spawnp(&pid, program.c_str(), &actions, &attr, argv, environ);
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
   ::close(in[1]);
   ::close(out[1]);

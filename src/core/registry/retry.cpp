@@ -1,5 +1,6 @@
 #include "registry/retry.hpp"
 
+#include "util/interrupt.hpp"
 #include "util/log.hpp"
 
 #include <algorithm>
@@ -76,7 +77,7 @@ void wait_before_retry(const RetryPolicy& policy, int retry, const RegistryError
                           ? fmt::format("{:.1f}s", static_cast<double>(wait.count()) / 1000)
                           : fmt::format("{}ms", wait.count());
   log::info("retrying in {}: {}", shown, error.what());
-  std::this_thread::sleep_for(wait);
+  sleep_interruptibly(wait);
 }
 
 } // namespace rt::registry

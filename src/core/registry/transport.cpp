@@ -74,6 +74,7 @@ TlsConfig Transport::tls_for(const std::string& host_port) {
   t.verify = !listed_insecure(host_port);
   t.connect_timeout_s = options_.connect_timeout_s;
   t.stall_timeout_s = options_.stall_timeout_s;
+  t.exchange_timeout_s = options_.exchange_timeout_s;
   for (const auto& file : options_.ca_files)
     t.extra_ca_pem += read_file(file) + "\n";
   // docker's layout: certs.d/HOST[:PORT]/*.crt are CAs; NAME.cert + NAME.key a client pair.

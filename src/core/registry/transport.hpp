@@ -39,6 +39,7 @@ struct TransportOptions {
   RetryPolicy retry = RetryPolicy::standard();
   long connect_timeout_s = 30;
   long stall_timeout_s = 60;
+  long exchange_timeout_s = 60; // TlsConfig::exchange_timeout_s (--registry-timeout)
 };
 
 enum class Retry { yes, no };

@@ -1,6 +1,7 @@
 #include "util/fs.hpp"
 
 #include "util/error.hpp"
+#include "util/interrupt.hpp"
 
 #include <cerrno>
 #include <cstdlib>
@@ -35,6 +36,7 @@ InputFile::~InputFile() {
 }
 
 size_t InputFile::read(char* buf, size_t len) {
+  check_interrupted(); // every loop over a file's content passes here
   for (;;) {
     ssize_t n = ::read(fd_, buf, len);
     if (n >= 0) return static_cast<size_t>(n);
@@ -60,16 +62,22 @@ int64_t InputFile::size() const {
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   fs::path p(path_);
   temp_ = (p.parent_path() / ("." + p.filename().string() + ".tmp-" + random_suffix())).string();
+  register_temporary(temp_);
   fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd_ < 0) throw RuntimeError(fmt::format("cannot create {}: {}", temp_, errno_text()));
+  if (fd_ < 0) {
+    unregister_temporary(temp_);
+    throw RuntimeError(fmt::format("cannot create {}: {}", temp_, errno_text()));
+  }
 }
 
 AtomicFile::~AtomicFile() {
   if (fd_ >= 0) ::close(fd_);
   if (!committed_) ::unlink(temp_.c_str());
+  unregister_temporary(temp_);
 }
 
 void AtomicFile::write(const char* buf, size_t len) {
+  check_interrupted();
   while (len > 0) {
     ssize_t n = ::write(fd_, buf, len);
     if (n < 0) {
@@ -120,15 +128,18 @@ TempDir::TempDir(const std::string& prefix, const std::string& parent) {
   if (!::mkdtemp(templ.data()))
     throw RuntimeError(fmt::format("cannot create a directory in {}: {}", base, errno_text()));
   path_ = templ;
+  register_temporary(path_);
 }
 
 TempDir::~TempDir() {
   if (path_.empty()) return;
   std::error_code ec;
   fs::remove_all(path_, ec);
+  unregister_temporary(path_);
 }
 
 std::string TempDir::release() {
+  unregister_temporary(path_);
   return std::exchange(path_, std::string());
 }
 

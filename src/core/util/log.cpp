@@ -1,5 +1,7 @@
 #include "util/log.hpp"
 
+#include "util/printable.hpp"
+
 #include <cstdio>
 #include <mutex>
 #include <vector>
@@ -15,8 +17,12 @@ std::vector<std::string>& secrets() {
 }
 } // namespace
 
-void set_level(Level l) { current = l; }
-Level level() { return current; }
+void set_level(Level l) {
+  current = l;
+}
+Level level() {
+  return current;
+}
 
 void add_secret(std::string_view secret) {
   // Very short values would mask ordinary words; nothing real is that short.
@@ -37,7 +43,8 @@ std::string redact(std::string_view text) {
 
 void write(Level at, std::string_view text) {
   if (current < at) return;
-  std::string line = redact(text);
+  // Messages quote names and values from the input: no terminal controls in them.
+  std::string line = printable_lines(redact(text));
   line.push_back('\n');
   std::lock_guard lock(mu);
   std::fwrite(line.data(), 1, line.size(), stderr);

@@ -1,8 +1,10 @@
 #include "util/process.hpp"
 
 #include "util/error.hpp"
+#include "util/interrupt.hpp"
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -26,6 +28,8 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& cwd, int ou
   if (pid < 0)
     throw RuntimeError(fmt::format("cannot start {}: {}", argv[0], std::strerror(errno)));
   if (pid == 0) {
+    // SIGINT and SIGTERM are blocked here for the watcher thread; not in children.
+    ::pthread_sigmask(SIG_SETMASK, static_cast<const sigset_t*>(child_signal_mask()), nullptr);
     int devnull = ::open("/dev/null", O_RDONLY);
     ::dup2(devnull, 0);
     ::dup2(out_fd, 1);
