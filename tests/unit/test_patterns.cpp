@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <string>
 
 using namespace rt;
@@ -344,4 +345,45 @@ TEST_CASE("DockerIgnore::may_reinclude_below", "[patterns]") {
     CHECK(di.may_reinclude_below("vendor/lib"));
     CHECK_FALSE(di.may_reinclude_below("vendor/lib/src"));
   }
+}
+
+TEST_CASE("DockerIgnore: hostile patterns stay linear and off the stack", "[patterns]") {
+  auto start = std::chrono::steady_clock::now();
+  // A deep path of ~3,000 characters: 30 directories of 99 characters and a file.
+  std::string deep;
+  for (int i = 0; i < 30; ++i)
+    deep += std::string(99, static_cast<char>('a' + i % 26)) + "/";
+  deep += "file";
+
+  SECTION("a line of a million '*' (the recursive matcher overflowed the stack)") {
+    auto ig = ignore(std::string(1000000, '*') + "\n!keep\n");
+    CHECK(ig.excluded("x"));
+    CHECK(ig.excluded(deep));
+    CHECK_FALSE(ig.excluded("keep"));
+    // An odd count ends in a single '*', which does not cross '/' but "**" before it does.
+    auto odd = ignore(std::string(999999, '*') + "x\n");
+    CHECK(odd.excluded("a/b/cx"));
+    CHECK_FALSE(odd.excluded("a/b/c"));
+  }
+  SECTION("'?' x 50,000 against long paths (a memo table per path took minutes)") {
+    std::string exact; // '?' for every character of `deep`
+    for (char c : deep)
+      exact += c == '/' ? '/' : '?';
+    auto ig = ignore(std::string(50000, '?') + "\n" + exact + "\n!*/keep\n");
+    for (int i = 0; i < 200; ++i)
+      CHECK_FALSE(ig.excluded(deep.substr(0, 2000 + static_cast<size_t>(i))));
+    CHECK(ig.excluded(deep)); // the second pattern matches it exactly
+    CHECK_FALSE(ig.excluded(deep + "x"));
+    CHECK(ig.may_reinclude_below(deep.substr(0, 99)));
+  }
+  SECTION("alternations of stars and literals") {
+    std::string pat;
+    for (int i = 0; i < 20000; ++i)
+      pat += "*a";
+    auto ig = ignore(pat + "\n**/" + pat + "b\n");
+    CHECK_FALSE(ig.excluded(std::string(1000, 'a') + "b"));
+    CHECK_FALSE(ig.excluded(deep));
+    CHECK_FALSE(ig.may_reinclude_below(deep));
+  }
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(60));
 }

@@ -1,5 +1,6 @@
 #include "build/stage.hpp"
 
+#include "build/go_values.hpp"
 #include "layer/layer_writer.hpp"
 #include "layout/oci_layout.hpp"
 #include "oci/media_types.hpp"
@@ -7,11 +8,11 @@
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/log.hpp"
+#include "util/printable.hpp"
 
 #include <algorithm>
 #include <ctime>
 #include <fmt/format.h>
-#include <regex>
 #include <set>
 
 namespace rt::build {
@@ -51,7 +52,8 @@ void validate(const dockerfile::Dockerfile& file, const Instruction& ins) {
   auto it = allowed_flags().find(ins.keyword);
   for (const auto& [name, value] : ins.flags) {
     if (it == allowed_flags().end() || !it->second.count(name))
-      fail_at(file, ins, fmt::format("{} does not support the flag --{}", ins.keyword, name));
+      fail_at(file, ins,
+              fmt::format("{} does not support the flag --{}", ins.keyword, printable(name, 100)));
   }
 }
 
@@ -59,14 +61,17 @@ void validate(const dockerfile::Dockerfile& file, const Instruction& ins) {
 std::string stage_name(const dockerfile::Dockerfile& file, const Instruction& from) {
   auto words = dockerfile::split_raw_words(from.rest, file.escape);
   if (words.size() != 3) return "";
-  // BuildKit's rule; it also keeps names apart from COPY --from=N indexes.
-  static const std::regex valid_name("[a-z][a-z0-9_.-]*");
+  // BuildKit's rule, [a-z][a-z0-9-_\.]*; it also keeps names apart from COPY --from=N indexes.
   std::string name = lower(words[2]);
-  if (!std::regex_match(name, valid_name))
+  bool valid =
+      name[0] >= 'a' && name[0] <= 'z' && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+      });
+  if (!valid)
     fail_at(file, from,
             fmt::format("invalid name for build stage: '{}', name can't start with "
                         "a number or contain symbols",
-                        words[2]));
+                        printable(words[2], 100)));
   return name;
 }
 
@@ -104,36 +109,35 @@ void BuildRun::fail(const Instruction& ins, const std::string& what) const {
   throw InputError::located(file.path, ins.line, what);
 }
 
-dockerfile::VarMap BuildRun::vars(const Stage& s) const {
-  dockerfile::VarMap v = s.args;
-  if (s.config.contains("config") && s.config["config"].contains("Env"))
-    for (const auto& kv : s.config["config"]["Env"]) {
-      std::string e = kv.get<std::string>();
-      size_t eq = e.find('=');
-      if (eq != std::string::npos) v[e.substr(0, eq)] = e.substr(eq + 1);
-    }
-  return v;
-}
-
-std::string BuildRun::word(const Stage& s, const Instruction& ins, std::string_view text) const {
-  return dockerfile::expand_word(text, vars(s), file.escape, file.path, ins.line);
-}
-
 Stage* BuildRun::find_stage(const std::string& key) {
   std::string k = lower(key);
-  for (auto& s : stages)
-    if (!s->name.empty() && s->name == k) return s.get();
-  if (!k.empty() && std::all_of(k.begin(), k.end(), ::isdigit)) {
-    size_t i = std::stoul(k);
-    if (i < stages.size()) return stages[i].get();
-  }
+  if (auto it = stage_index.find(k); it != stage_index.end()) return stages[it->second].get();
+  if (auto i = parse_decimal(k, SIZE_MAX); i && *i < stages.size()) return stages[*i].get();
   return nullptr;
 }
 
 Stage& BuildRun::stage_named(const std::string& key, const Instruction& at) {
   Stage* s = find_stage(key);
-  if (!s) fail(at, fmt::format("stage '{}' not found", key));
+  if (!s) fail(at, fmt::format("stage '{}' not found", printable(key, 100)));
   return *s;
+}
+
+std::string BuildRun::stage_path(const Instruction& ins, const std::string& dir,
+                                 const std::string& path) const {
+  constexpr size_t kPathMax = 4096, kNameMax = 255; // Linux's limits/ PATH_MAX and NAME_MAX
+  std::string joined = !path.empty() && path[0] == '/' ? path : dir + "/" + path;
+  std::string clean = clean_path(joined[0] == '/' ? joined : "/" + joined);
+  if (clean.size() >= kPathMax)
+    fail(ins, fmt::format("{} is {} bytes long once cleaned; Linux paths are shorter than {}",
+                          printable(path, 100), clean.size(), kPathMax));
+  for (size_t i = 1; i < clean.size();) {
+    size_t j = std::min(clean.find('/', i), clean.size());
+    if (j - i > kNameMax)
+      fail(ins, fmt::format("{}: a name in it is {} bytes long; Linux allows {}",
+                            printable(path, 100), j - i, kNameMax));
+    i = j + 1;
+  }
+  return clean.substr(1);
 }
 
 std::string BuildRun::rfc3339_epoch() const {
@@ -146,8 +150,16 @@ std::string BuildRun::rfc3339_epoch() const {
 }
 
 void BuildRun::add_history(Stage& s, const Instruction& ins, bool empty_layer) const {
+  // The line as written may name files by bytes that are not UTF-8 (names are bytes): history
+  // is for people, so such bytes become U+FFFD, as Go's encoding/json writes them for BuildKit.
+  std::string created_by = ins.original;
+  if (!is_valid_utf8(created_by))
+    created_by =
+        nlohmann::json::parse(nlohmann::json(created_by)
+                                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+            .get<std::string>();
   nlohmann::json h = {
-      {"created", rfc3339_epoch()}, {"created_by", ins.original}, {"comment", "release-tool"}};
+      {"created", rfc3339_epoch()}, {"created_by", created_by}, {"comment", "release-tool"}};
   if (empty_layer) h["empty_layer"] = true;
   s.config["history"].push_back(h);
 }
@@ -203,7 +215,7 @@ oci::Image resolve_base(BuildRun& run, const std::string& ref, const oci::Platfo
   if (!run.options.resolve_image)
     run.fail(at, fmt::format("cannot resolve base image '{}': only scratch, earlier stages and "
                              "--build-context NAME=oci-layout://DIR are available here",
-                             ref));
+                             printable(ref, 200)));
   return resolve_located(run, ref, platform, at);
 }
 
@@ -246,17 +258,24 @@ void start_from_image(BuildRun& run, Stage& s, const oci::Image& img, const std:
 
 void start_stage(BuildRun& run, Stage& s) {
   const Instruction& ins = *s.from;
-  std::vector<std::string> words =
-      dockerfile::expand_words(ins.rest, run.global_args, run.file.escape, run.file.path, ins.line);
+  std::vector<std::string> words = dockerfile::expand_words(
+      ins.rest, run.global_args, run.file.escape, run.file.path, ins.line, &run.expansion);
   if (words.size() != 1 && !(words.size() == 3 && lower(words[1]) == "as"))
     run.fail(ins, "FROM takes an image and an optional 'AS name'");
-  std::string ref = words[0];
+  std::string ref = run.utf8(ins, words[0]); // it may end up in the base.name annotation
   if (ref.empty()) run.fail(ins, "FROM needs an image name");
   s.platform = run.options.platform;
-  for (const auto& [name, value] : ins.flags)
-    if (name == "platform")
-      s.platform = oci::Platform::parse(dockerfile::expand_word(
-          value, run.global_args, run.file.escape, run.file.path, ins.line));
+  for (const auto& [name, value] : ins.flags) {
+    if (name != "platform") continue;
+    std::string platform =
+        run.utf8(ins, dockerfile::expand_word(value, run.global_args, run.file.escape,
+                                              run.file.path, ins.line, &run.expansion));
+    try {
+      s.platform = oci::Platform::parse(platform);
+    } catch (const InputError& e) {
+      run.fail(ins, e.what());
+    }
+  }
   s.fs = std::make_unique<StageFs>(run.workspace);
   // FROM names an earlier stage by name only: a number is an image name there
   // (BuildKit reads numbers as stage indexes in COPY --from only).
@@ -285,17 +304,77 @@ void start_stage(BuildRun& run, Stage& s) {
   bool has_path = false;
   if (c.contains("Env"))
     for (const auto& e : c["Env"])
-      has_path |= e.get<std::string>().rfind("PATH=", 0) == 0;
+      has_path |= e.is_string() && e.get_ref<const std::string&>().rfind("PATH=", 0) == 0;
   if (!has_path) c["Env"].push_back(kDefaultPath);
+  reset_vars(s);
 }
 
 } // namespace
 
-void BuildRun::build_stage(Stage& s) {
+std::string BuildRun::copy_from(const Instruction& ins, const std::string& raw) const {
+  // BuildKit's toCommand: the stage graph is known before anything runs, so --from takes no
+  // variables (it is expanded with no variables at all and must come out unchanged).
+  if (dockerfile::expand_word(raw, {}, file.escape, file.path, ins.line, &expansion) != raw)
+    fail(ins, "variable expansion is not supported for --from, define a new stage with FROM "
+              "using ARG from global scope as a workaround");
+  return raw;
+}
+
+std::vector<Stage*> BuildRun::dependencies(Stage& s) {
+  std::vector<Stage*> deps;
+  auto words = dockerfile::expand_words(s.from->rest, global_args, file.escape, file.path,
+                                        s.from->line, &expansion);
+  // FROM names an earlier stage by name only (see start_stage).
+  if (!words.empty())
+    if (Stage* parent = find_stage(words[0]);
+        parent && parent->index < s.index && parent->name == lower(words[0]))
+      deps.push_back(parent);
+  for (const Instruction* ins : s.body)
+    for (const auto& [name, value] : ins->flags)
+      if (name == "from" && ins->keyword == "COPY")
+        if (Stage* other = find_stage(copy_from(*ins, value)); other && other != &s)
+          deps.push_back(other);
+  return deps;
+}
+
+void BuildRun::build_stage(Stage& target) {
+  if (target.built) return;
+  // The stages `target` needs, in an order where each comes after what it needs: a depth-first
+  // walk with its own stack, so that a chain of thousands of stages cannot exhaust the real one.
+  struct Frame {
+    Stage* stage;
+    std::vector<Stage*> deps;
+    size_t next = 0;
+  };
+  std::vector<Stage*> order;
+  std::vector<Frame> stack;
+  std::set<Stage*> done;
+  auto enter = [&](Stage* st) {
+    st->building = true;
+    stack.push_back({st, dependencies(*st)});
+  };
+  enter(&target);
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    if (f.next == f.deps.size()) {
+      f.stage->building = false;
+      done.insert(f.stage);
+      order.push_back(f.stage);
+      stack.pop_back();
+      continue;
+    }
+    Stage* dep = f.deps[f.next++];
+    if (dep->built || done.count(dep)) continue;
+    if (dep->building) fail(*dep->from, "stages depend on each other in a cycle");
+    enter(dep);
+  }
+  for (Stage* st : order)
+    run_stage(*st);
+}
+
+void BuildRun::run_stage(Stage& s) {
   if (s.built) return;
-  if (s.building) fail(*s.from, "stages depend on each other in a cycle");
-  s.building = true;
-  start_stage(*this, s);
+  start_stage(*this, s); // what it needs is built: build_stage ordered it so
   for (const Instruction* ins : s.body) {
     log::debug("[stage {}] {}", s.index, ins->original);
     if (ins->keyword == "COPY" || ins->keyword == "ADD")
@@ -306,7 +385,6 @@ void BuildRun::build_stage(Stage& s) {
       dispatch_config_instruction(*this, s, *ins);
   }
   s.built = true;
-  s.building = false;
 }
 
 void check_dockerfile(const std::string& dockerfile, const std::vector<std::string>& targets) {
@@ -315,14 +393,27 @@ void check_dockerfile(const std::string& dockerfile, const std::vector<std::stri
   for (const auto& target : targets) {
     // As BuildRun::find_stage: a name, or an index.
     std::string t = lower(target);
-    bool index = !t.empty() && t.size() < 9 && std::all_of(t.begin(), t.end(), ::isdigit) &&
-                 std::stoul(t) < names.size();
+    auto i = parse_decimal(t, SIZE_MAX);
+    bool index = i && *i < names.size();
     if (!index && std::find(names.begin(), names.end(), t) == names.end())
-      throw InputError(fmt::format("{}: target stage '{}' not found", dockerfile, target));
+      throw InputError(
+          fmt::format("{}: target stage '{}' not found", dockerfile, printable(target, 100)));
   }
 }
 
 BuildResult build_image(const BuildOptions& options) {
+  // These go into JSON (config, manifest annotations), whose strings are UTF-8.
+  for (const auto* part :
+       {&options.platform.os, &options.platform.architecture, &options.platform.variant})
+    if (!is_valid_utf8(*part))
+      throw InputError(
+          fmt::format("--platform {}: not valid UTF-8", printable(options.platform.str(), 100)));
+  for (const auto* flag : {&options.labels, &options.annotations})
+    for (const auto& [k, v] : *flag)
+      if (!is_valid_utf8(k) || !is_valid_utf8(v))
+        throw InputError(fmt::format("--{} {}: not valid UTF-8",
+                                     flag == &options.labels ? "label" : "annotation",
+                                     printable(k + "=" + v, 100)));
   dockerfile::Dockerfile parsed =
       dockerfile::parse(read_file(options.dockerfile), options.dockerfile);
   TempDir workspace("release-tool-build");
@@ -341,11 +432,12 @@ BuildResult build_image(const BuildOptions& options) {
       s->index = run.stages.size();
       s->from = &ins;
       s->name = names[s->index];
+      if (!s->name.empty()) run.stage_index.emplace(s->name, s->index);
       current = run.stages.emplace_back(std::move(s)).get();
     } else if (!current) {
       for (const auto& kv :
            dockerfile::parse_key_values(ins, run.global_args, run.file.escape, run.file.path,
-                                        dockerfile::KeyValueForm::arg)) {
+                                        dockerfile::KeyValueForm::arg, &run.expansion)) {
         auto over = run.build_args.find(kv.key);
         if (over != run.build_args.end()) {
           run.global_args[kv.key] = over->second;
@@ -363,8 +455,8 @@ BuildResult build_image(const BuildOptions& options) {
   if (!options.target.empty()) {
     target = run.find_stage(options.target);
     if (!target)
-      throw InputError(
-          fmt::format("{}: target stage '{}' not found", options.dockerfile, options.target));
+      throw InputError(fmt::format("{}: target stage '{}' not found", options.dockerfile,
+                                   printable(options.target, 100)));
   }
   run.build_stage(*target);
 

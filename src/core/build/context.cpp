@@ -2,6 +2,7 @@
 
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/printable.hpp"
 
 #include <algorithm>
 #include <dirent.h>
@@ -55,7 +56,7 @@ std::vector<std::string> BuildContext::match(std::string_view source) const {
   // a Dockerfile reaching above its context is almost always a mistake.
   std::string raw = clean_path(std::string(source));
   if (raw == ".." || raw.rfind("../", 0) == 0)
-    throw InputError(fmt::format("{} is outside the build context", source));
+    throw InputError(fmt::format("{} is outside the build context", printable(source)));
   std::string rel = cleaned == "/" ? "" : cleaned.substr(1);
   std::vector<std::string> out;
   if (has_glob_meta(rel)) {
@@ -64,7 +65,8 @@ std::vector<std::string> BuildContext::match(std::string_view source) const {
     out.push_back(rel);
   }
   if (out.empty())
-    throw InputError(fmt::format("{}: no such file or directory in the build context{}", source,
+    throw InputError(fmt::format("{}: no such file or directory in the build context{}",
+                                 printable(source),
                                  path_exists(host(rel)) ? " (excluded by .dockerignore)" : ""));
   std::sort(out.begin(), out.end());
   return out;
@@ -88,7 +90,8 @@ void BuildContext::glob_walk(const std::string& rel, const std::vector<std::stri
 TarEntry BuildContext::lstat_entry(const std::string& rel) const {
   std::string h = host(rel);
   struct stat st {};
-  if (::lstat(h.c_str(), &st) != 0) throw InputError(fmt::format("{}: cannot stat", rel));
+  if (::lstat(h.c_str(), &st) != 0)
+    throw InputError(fmt::format("{}: cannot stat", printable(rel)));
   TarEntry e;
   e.path = rel;
   e.mode = st.st_mode & 07777;
@@ -106,7 +109,7 @@ TarEntry BuildContext::lstat_entry(const std::string& rel) const {
     target.resize(static_cast<size_t>(n));
     e.link = target;
   } else {
-    throw InputError(fmt::format("{}: not a regular file, directory or symlink", rel));
+    throw InputError(fmt::format("{}: not a regular file, directory or symlink", printable(rel)));
   }
   return e;
 }
@@ -123,7 +126,8 @@ std::string BuildContext::resolve(const std::string& rel) const {
     todo.pop_back();
     if (seg == ".") continue;
     if (seg == "..") {
-      if (cur.empty()) throw InputError(fmt::format("{} is outside the build context", rel));
+      if (cur.empty())
+        throw InputError(fmt::format("{} is outside the build context", printable(rel)));
       size_t slash = cur.rfind('/');
       cur = slash == std::string::npos ? "" : cur.substr(0, slash);
       continue;
@@ -134,21 +138,22 @@ std::string BuildContext::resolve(const std::string& rel) const {
       cur = link; // a missing path is reported by whoever reads it
       continue;
     }
-    if (++hops > 64) throw InputError(fmt::format("{}: too many levels of symbolic links", rel));
+    if (++hops > 64)
+      throw InputError(fmt::format("{}: too many levels of symbolic links", printable(rel)));
     std::string target = lstat_entry(link).link;
     std::string joined;
     if (!target.empty() && target[0] == '/') {
       if (target != dir_ && target.compare(0, dir_.size() + 1, dir_ + "/") != 0)
-        throw InputError(
-            fmt::format("{} is a symlink to {}, outside the build context", link, target));
+        throw InputError(fmt::format("{} is a symlink to {}, outside the build context",
+                                     printable(link), printable(target)));
       joined = clean_path(target.substr(dir_.size()));
       if (!joined.empty() && joined[0] == '/') joined.erase(0, 1);
     } else {
       joined = clean_path(cur.empty() ? target : cur + "/" + target);
     }
     if (joined == ".." || joined.rfind("../", 0) == 0)
-      throw InputError(
-          fmt::format("{} is a symlink to {}, outside the build context", link, target));
+      throw InputError(fmt::format("{} is a symlink to {}, outside the build context",
+                                   printable(link), printable(target)));
     // Continue from the root with the target's components, then the rest.
     std::vector<std::string> parts = split(joined == "." ? "" : joined);
     for (auto it = parts.rbegin(); it != parts.rend(); ++it)
@@ -156,7 +161,8 @@ std::string BuildContext::resolve(const std::string& rel) const {
     cur.clear();
   }
   if (hops > 0 && !cur.empty() && ignore_.excluded(cur))
-    throw InputError(fmt::format("{} is a symlink to {}, which .dockerignore excludes", rel, cur));
+    throw InputError(fmt::format("{} is a symlink to {}, which .dockerignore excludes",
+                                 printable(rel), printable(cur)));
   return cur;
 }
 

@@ -7,6 +7,7 @@
 #include "layer/tar_reader.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/printable.hpp"
 
 #include <fmt/format.h>
 
@@ -45,19 +46,22 @@ bool is_url(const std::string& s) {
 CopyFlags read_flags(BuildRun& run, Stage& s, const Instruction& ins) {
   CopyFlags f;
   for (const auto& [name, raw] : ins.flags) {
-    std::string value = run.word(s, ins, raw);
     if (name == "from") {
-      f.from = value;
-    } else if (name == "chown") {
+      f.from = run.copy_from(ins, raw);
+      continue;
+    }
+    std::string value = run.word(s, ins, raw);
+    if (name == "chown") {
       f.owner = resolve_owner(run, s, ins, value);
     } else if (name == "chmod") {
       if (value.empty() || value.size() > 4 ||
           value.find_first_not_of("01234567") != std::string::npos)
-        run.fail(ins, fmt::format("--chmod={}: expected an octal mode such as 0755", value));
+        run.fail(ins, fmt::format("--chmod={}: expected an octal mode such as 0755",
+                                  printable(value, 100)));
       f.chmod = static_cast<uint32_t>(std::stoul(value, nullptr, 8));
     } else if (name == "unpack") {
       if (value != "" && value != "true" && value != "false")
-        run.fail(ins, fmt::format("--unpack={}: expected true or false", value));
+        run.fail(ins, fmt::format("--unpack={}: expected true or false", printable(value, 100)));
       f.unpack = value != "false";
     } else if (name == "checksum") {
       try {
@@ -121,7 +125,7 @@ void plan_context_source(BuildRun& run, const Instruction& ins, bool is_add,
 void plan_stage_source(BuildRun& run, const Instruction& ins, StageFs& fs, const std::string& src,
                        bool dest_is_dir, std::vector<Planned>& out) {
   std::vector<std::string> matches;
-  std::string clean = layer::clean_entry_path("/" + src);
+  std::string clean = clean_path("/" + src).substr(1); // ".." stops at the root, as in BuildKit
   if (has_glob_meta(clean)) {
     for (const auto& e : fs.list_under(""))
       if (glob_match(clean, e.path)) matches.push_back(e.path);
@@ -130,7 +134,7 @@ void plan_stage_source(BuildRun& run, const Instruction& ins, StageFs& fs, const
     if (fs.find(r)) matches.push_back(clean);
   }
   if (matches.empty())
-    run.fail(ins, fmt::format("{}: no such file or directory in --from source", src));
+    run.fail(ins, fmt::format("{}: no such file or directory in --from source", printable(src)));
   for (const auto& m : matches) {
     std::string r = fs.resolve(m, true);
     auto top = *fs.find(r);
@@ -157,8 +161,7 @@ void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
     for (const auto& a : ins.json_args)
       args.push_back(run.word(s, ins, a));
   } else if (ins.heredocs.empty()) {
-    args =
-        dockerfile::expand_words(ins.rest, run.vars(s), run.file.escape, run.file.path, ins.line);
+    args = run.words(s, ins, ins.rest);
   } else {
     auto raw = dockerfile::split_raw_words(ins.rest, run.file.escape);
     for (size_t k = 0; k < raw.size(); ++k) {
@@ -193,7 +196,7 @@ void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
     } else if (flags.from.find_first_not_of("0123456789") == std::string::npos) {
       // As BuildKit: a number is a stage index, never an image name to pull.
       run.fail(ins, fmt::format("--from={}: invalid stage index (stages are numbered 0 to {})",
-                                flags.from, run.stages.size() - 1));
+                                printable(flags.from, 100), run.stages.size() - 1));
     } else {
       image_fs = std::make_unique<StageFs>(run.workspace);
       // An image named directly (or a named context), as Docker allows.
@@ -204,10 +207,10 @@ void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
 
   // Docker's destination rules: relative to WORKDIR; a directory if it ends
   // in '/', or if there are several sources, or if it is one already.
+  if (dest.empty()) run.fail(ins, ins.keyword + " needs a destination");
   std::string workdir = s.config["config"].value("WorkingDir", std::string("/"));
-  std::string abs = dest[0] == '/' ? dest : (workdir.empty() ? "/" : workdir) + "/" + dest;
   bool trailing = dest.back() == '/' || (dest.size() >= 2 && dest.substr(dest.size() - 2) == "/.");
-  std::string dest_clean = layer::clean_entry_path(abs);
+  std::string dest_clean = run.stage_path(ins, workdir, dest);
   std::string dest_resolved = s.fs->resolve(dest_clean, true);
 
   std::vector<std::string> expanded;
@@ -234,7 +237,7 @@ void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
   if (count > 1 && !dest_is_dir)
     run.fail(ins, fmt::format("with more than one source, the destination {} must be a "
                               "directory and end with '/'",
-                              dest));
+                              printable(dest)));
   if (count > 1) dest_is_dir = true;
 
   std::vector<Planned> planned;
@@ -250,7 +253,7 @@ void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
     std::string name = run.options.fetch_url(url, flags.checksum, file);
     if (flags.unpack) {
       if (!layer::looks_like_tar_archive(file))
-        run.fail(ins, fmt::format("ADD --unpack: {} is not a tar archive", url));
+        run.fail(ins, fmt::format("ADD --unpack: {} is not a tar archive", printable(url)));
       plan_archive(run, ins, file, url, planned);
       continue;
     }
@@ -266,10 +269,11 @@ void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
     const dockerfile::Heredoc& h = *docs[k];
     std::string name = base_name(h.name);
     if (name.empty() || name == "." || name == "..")
-      run.fail(ins, fmt::format("<<{}: a heredoc's name must be a file name", h.name));
-    std::string body =
-        h.expand ? dockerfile::expand_heredoc(h.content, run.vars(s), run.file.path, ins.line)
-                 : h.content;
+      run.fail(ins,
+               fmt::format("<<{}: a heredoc's name must be a file name", printable(h.name, 100)));
+    std::string body = h.expand ? dockerfile::expand_heredoc(h.content, run.vars(s), run.file.path,
+                                                             ins.line, &run.expansion)
+                                : h.content;
     std::string file = fmt::format("{}/heredoc-{}-{}", run.workspace, ins.line, k);
     write_file_atomic(file, body);
     TarEntry e{"", EntryType::file, 0644, 0, 0, 0, static_cast<int64_t>(body.size()), "", file};
@@ -296,7 +300,7 @@ void dispatch_copy(BuildRun& run, Stage& s, const Instruction& ins) {
     std::string p = root.substr(0, j);
     auto existing = s.fs->find(p);
     if (existing && existing->type != EntryType::directory)
-      run.fail(ins, fmt::format("/{} exists and is not a directory", p));
+      run.fail(ins, fmt::format("/{} exists and is not a directory", printable(p)));
     TarEntry d = existing ? *existing : new_dir(p);
     d.mtime = epoch;
     entries.push_back(d);

@@ -4,6 +4,7 @@
 #include "util/error.hpp"
 #include "util/fs.hpp"
 
+#include <array>
 #include <cstdint>
 #include <utility>
 
@@ -20,9 +21,10 @@ using detail::Rune;
 // an RE2 class, '\c' -> literal c. Patterns without metacharacters are compared as strings
 // ("exact"), as are literal+"**" ("prefix": HasPrefix) and "**"+literal ("suffix": HasSuffix,
 // which makes "**foo" also match "barfoo"); we reproduce those shortcuts because they change
-// results. Instead of building a regexp we match the same token list with a small memoised
-// backtracker. Known divergences (all in patterns nobody writes on purpose): '*' or '?' inside a
-// class and RE2-only escapes such as "\d" are taken literally, as path.Match reads them.
+// results. Instead of building a regexp we run the same token list as an NFA (TokenNfa), in
+// time linear in the path for a given pattern, with no recursion. Known divergences (all in
+// patterns nobody writes on purpose): '*' or '?' inside a class and RE2-only escapes such as "\d"
+// are taken literally, as path.Match reads them.
 // ---------------------------------------------------------------------------------------------
 
 struct DockerIgnore::Pattern {
@@ -41,6 +43,8 @@ struct DockerIgnore::Pattern {
 
   static Pattern compile(std::string text, bool exception);
   bool matches(std::string_view path) const;
+  // For each of `ends` (ascending), whether the pattern matches path[0, end): one pass.
+  std::vector<char> matches_prefixes(std::string_view path, const std::vector<size_t>& ends) const;
   bool may_match_below(std::string_view dir_slash) const;
 };
 
@@ -49,61 +53,121 @@ namespace {
 using Pattern = DockerIgnore::Pattern;
 using Op = Pattern::Token::Op;
 
-// Matches tokens against s. In partial mode it answers instead "is s a prefix of some string the
-// tokens match?", which is what may_reinclude_below needs.
-class TokenMatcher {
+// Runs a pattern's tokens over a path as a Thompson NFA: one pass, a list of live states, no
+// backtracking and no table over the path, so a path costs time linear in its length (times
+// the live states, at most twice the tokens) and memory for the tokens only. A state is
+// (next token t, inner): inner means inside the ".*" of an any_dirs group "(.*/)?", which may
+// only be left right after consuming a '/'.
+class TokenNfa {
 public:
-  TokenMatcher(const std::vector<Pattern::Token>& tokens, std::string_view s, bool partial)
-      : toks_(tokens), s_(s), partial_(partial), memo_((tokens.size() + 1) * (s.size() + 1) * 2) {}
+  explicit TokenNfa(const std::vector<Pattern::Token>& tokens)
+      : toks_(tokens), seen_(2 * (tokens.size() + 1), 0) {}
 
-  bool run() { return at(0, 0, false); }
-
-private:
-  // State: next token t, input position p, and whether we are inside the ".*" of an any_dirs
-  // group "(.*/)?" (which may only be left right after consuming a '/').
-  bool at(size_t t, size_t p, bool inner) {
-    int8_t& m = memo_[((t * (s_.size() + 1)) + p) * 2 + inner];
-    if (m == 0) m = step(t, p, inner) ? 1 : 2;
-    return m == 1;
+  // Calls at(i, accepting, live) once s[0, i) is consumed, for i from 0 up while any state is
+  // live: accepting if the pattern matches s[0, i) exactly, live if some state could still
+  // consume more. Stops early when `at` returns false.
+  template <class At> void run(std::string_view s, At at) {
+    // '?' and classes consume a whole UTF-8 sequence (up to 4 bytes), so states reached by
+    // them wait in a small ring until their position comes.
+    std::array<std::vector<size_t>, 5> pending;
+    pending[0].push_back(state(0, false));
+    std::vector<size_t> cur;
+    for (size_t i = 0;; ++i) {
+      closure(pending[i % 5], i + 1, cur);
+      pending[i % 5].clear();
+      bool accepting = false, live = false;
+      for (size_t st : cur)
+        (st == state(toks_.size(), false) ? accepting : live) = true;
+      if (!at(i, accepting, live) || i == s.size()) return;
+      for (size_t st : cur)
+        step(st, s, i, pending);
+      bool any = false;
+      for (const auto& p : pending)
+        any |= !p.empty();
+      if (!any) return;
+    }
   }
 
-  bool step(size_t t, size_t p, bool inner) {
-    bool end = p == s_.size();
-    // Every token can consume at least one more character, so a live state at the end of a
-    // prefix can be extended into a match.
-    if (partial_ && end) return inner || t < toks_.size();
-    if (t == toks_.size()) return end;
-    const Pattern::Token& tok = toks_[t];
-    if (inner) {
-      // Go's '.' does not match '\n' (no (?s) flag), so neither does "**".
-      if (end || s_[p] == '\n') return false;
-      return (s_[p] == '/' && at(t + 1, p + 1, false)) || at(t, p + 1, true);
+private:
+  static size_t state(size_t t, bool inner) { return t * 2 + (inner ? 1 : 0); }
+
+  // The states `from` holds and those they reach without consuming anything (star and any_rest
+  // may match nothing; any_dirs may be skipped or entered), each once.
+  void closure(const std::vector<size_t>& from, uint64_t generation, std::vector<size_t>& out) {
+    out.clear();
+    std::vector<size_t> todo(from.rbegin(), from.rend());
+    while (!todo.empty()) {
+      size_t st = todo.back();
+      todo.pop_back();
+      if (seen_[st] == generation) continue;
+      seen_[st] = generation;
+      out.push_back(st);
+      size_t t = st / 2;
+      if (st % 2 == 1 || t == toks_.size()) continue;
+      Op op = toks_[t].op;
+      if (op == Op::any_dirs) todo.push_back(state(t, true));
+      if (op == Op::star || op == Op::any_rest || op == Op::any_dirs)
+        todo.push_back(state(t + 1, false));
     }
+  }
+
+  // Consumes the character at s[i] from state st.
+  void step(size_t st, std::string_view s, size_t i, std::array<std::vector<size_t>, 5>& pending) {
+    size_t t = st / 2;
+    char c = s[i];
+    std::vector<size_t>& next = pending[(i + 1) % 5];
+    if (st % 2 == 1) {
+      // Go's '.' does not match '\n' (no (?s) flag), so neither does "**".
+      if (c == '\n') return;
+      if (c == '/') next.push_back(state(t + 1, false));
+      next.push_back(st);
+      return;
+    }
+    if (t == toks_.size()) return;
+    const Pattern::Token& tok = toks_[t];
     switch (tok.op) {
     case Op::literal:
-      return !end && s_[p] == tok.byte && at(t + 1, p + 1, false);
+      if (c == tok.byte) next.push_back(state(t + 1, false));
+      return;
     case Op::star:
-      return at(t + 1, p, false) || (!end && s_[p] != '/' && at(t, p + 1, false));
+      if (c != '/') next.push_back(st);
+      return;
     case Op::any_rest:
-      return at(t + 1, p, false) || (!end && s_[p] != '\n' && at(t, p + 1, false));
+      if (c != '\n') next.push_back(st);
+      return;
     case Op::any_dirs:
-      return at(t + 1, p, false) || at(t, p, true);
+      return; // only through its empty moves
     case Op::question:
     case Op::cls: {
-      if (end) return false;
-      Rune r = decode_rune(s_.substr(p));
+      Rune r = decode_rune(s.substr(i));
       bool ok = tok.op == Op::question ? r.cp != '/' : tok.cls.matches(r.cp);
-      return ok && at(t + 1, p + r.len, false);
+      if (ok) pending[(i + r.len) % 5].push_back(state(t + 1, false));
+      return;
     }
     }
-    return false;
   }
 
   const std::vector<Pattern::Token>& toks_;
-  std::string_view s_;
-  bool partial_;
-  std::vector<int8_t> memo_; // 0 unknown, 1 true, 2 false
+  std::vector<uint64_t> seen_; // the generation (position + 1) a state was last added in
 };
+
+// Appends a token, merging runs that match the same strings: "**" twice is one "(.*/)?", a
+// star after a star is one star, and ".*" absorbs the stars and groups beside it. So a line of
+// a million '*' compiles to one token, and the NFA never has long runs of empty moves.
+void push_token(std::vector<Pattern::Token>& toks, Pattern::Token tok) {
+  auto empty_able = [](Op op) {
+    return op == Op::star || op == Op::any_dirs || op == Op::any_rest;
+  };
+  if (empty_able(tok.op) && !toks.empty()) {
+    Op prev = toks.back().op;
+    if (prev == Op::any_rest || (prev == tok.op && tok.op != Op::any_rest)) return;
+    if (tok.op == Op::any_rest) {
+      while (!toks.empty() && empty_able(toks.back().op))
+        toks.pop_back();
+    }
+  }
+  toks.push_back(std::move(tok));
+}
 
 bool starts_with(std::string_view s, std::string_view prefix) {
   return s.starts_with(prefix);
@@ -135,11 +199,11 @@ Pattern Pattern::compile(std::string text, bool exception) {
         if (p.kind == Kind::exact) {
           p.kind = Kind::prefix;
         } else {
-          p.tokens.push_back({Op::any_rest, 0, {}});
+          push_token(p.tokens, {Op::any_rest, 0, {}});
           p.kind = Kind::regexp;
         }
       } else {
-        p.tokens.push_back({Op::any_dirs, 0, {}}); // any number of leading directories, even none
+        push_token(p.tokens, {Op::any_dirs, 0, {}}); // any number of leading directories, even none
         p.kind = Kind::regexp;
       }
       if (step == 0) p.kind = Kind::suffix;
@@ -160,11 +224,11 @@ Pattern Pattern::compile(std::string text, bool exception) {
       tok.cls = parse_class(rest, s);
       pos = s.size() - rest.size();
     } else {
-      p.tokens.push_back(tok);
+      push_token(p.tokens, tok);
       ++pos;
       continue; // plain literal: does not force regexp matching
     }
-    p.tokens.push_back(std::move(tok));
+    push_token(p.tokens, std::move(tok));
     p.kind = Kind::regexp;
   }
   p.text = std::move(text);
@@ -182,10 +246,32 @@ bool Pattern::matches(std::string_view path) const {
     if (path.ends_with(suffix)) return true;
     return !suffix.empty() && suffix[0] == '/' && path == suffix.substr(1); // "**/foo" ~ "foo"
   }
-  case Kind::regexp:
-    return TokenMatcher(tokens, path, false).run();
+  case Kind::regexp: {
+    bool matched = false;
+    TokenNfa(tokens).run(path, [&](size_t i, bool accepting, bool) {
+      matched = i == path.size() && accepting;
+      return true;
+    });
+    return matched;
+  }
   }
   return false;
+}
+
+std::vector<char> Pattern::matches_prefixes(std::string_view path,
+                                            const std::vector<size_t>& ends) const {
+  std::vector<char> out(ends.size(), 0);
+  if (kind != Kind::regexp) {
+    for (size_t j = 0; j < ends.size(); ++j)
+      out[j] = matches(path.substr(0, ends[j]));
+    return out;
+  }
+  size_t j = 0;
+  TokenNfa(tokens).run(path, [&](size_t i, bool accepting, bool) {
+    if (i == ends[j]) out[j++] = accepting;
+    return j < ends.size();
+  });
+  return out;
 }
 
 // Could this pattern match some path that starts with dir_slash ("dir/")?
@@ -199,8 +285,16 @@ bool Pattern::may_match_below(std::string_view dir_slash) const {
   }
   case Kind::suffix:
     return true; // "dir/x" + suffix always fits
-  case Kind::regexp:
-    return TokenMatcher(tokens, dir_slash, true).run();
+  case Kind::regexp: {
+    // Every token can consume one more character, so a state live at the end of dir_slash
+    // can be extended into a match.
+    bool live_at_end = false;
+    TokenNfa(tokens).run(dir_slash, [&](size_t i, bool, bool live) {
+      live_at_end = i == dir_slash.size() && live;
+      return true;
+    });
+    return live_at_end;
+  }
   }
   return true;
 }
@@ -270,12 +364,20 @@ DockerIgnore DockerIgnore::load(const std::string& context_dir) {
 bool DockerIgnore::excluded(std::string_view path_in) const {
   std::string path = clean_path(path_in);
   if (path == "." || patterns_.empty()) return false;
+  // Where the path's prefixes end ("a", "a/b", ...), and which patterns match each: one pass
+  // over the path per pattern, not one per prefix.
+  std::vector<size_t> ends;
+  for (size_t k = path.find('/', 1); k != path.npos; k = path.find('/', k + 1))
+    ends.push_back(k);
+  ends.push_back(path.size());
+  std::vector<std::vector<char>> matches_at;
+  matches_at.reserve(patterns_.size());
+  for (const Pattern& p : patterns_)
+    matches_at.push_back(p.matches_prefixes(path, ends));
   std::vector<char> parent; // empty: no parent information (top-level entries)
   std::vector<char> current(patterns_.size());
   bool matched = false;
-  for (size_t end = 0; end != path.npos;) {
-    end = path.find('/', end + 1);
-    std::string_view prefix = std::string_view(path).substr(0, end);
+  for (size_t j = 0; j < ends.size(); ++j) {
     matched = false;
     for (size_t i = 0; i < patterns_.size(); ++i) {
       const Pattern& p = patterns_[i];
@@ -287,7 +389,7 @@ bool DockerIgnore::excluded(std::string_view path_in) const {
           current[i] = false;
           continue;
         }
-        match = p.matches(prefix);
+        match = matches_at[i][j];
       }
       current[i] = match;
       if (match) matched = !p.exception;

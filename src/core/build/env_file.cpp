@@ -2,6 +2,7 @@
 
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/printable.hpp"
 
 #include <fmt/format.h>
 
@@ -73,10 +74,11 @@ public:
       if (s.empty() || s[0] == '#') continue;
       if (s.starts_with("export") && s.size() > 6 && is_blank(s[6])) s = trim_left(s.substr(7));
       size_t eq = s.find('=');
-      if (eq == s.npos) fail(fmt::format("expected KEY=VALUE, found \"{}\"", trim_right(s)));
+      if (eq == s.npos)
+        fail(fmt::format("expected KEY=VALUE, found \"{}\"", printable(trim_right(s), 200)));
       std::string_view key = trim_right(s.substr(0, eq));
       if (key.empty()) fail("missing variable name before '='");
-      if (!valid_key(key)) fail(fmt::format("invalid variable name \"{}\"", key));
+      if (!valid_key(key)) fail(fmt::format("invalid variable name \"{}\"", printable(key, 100)));
       std::string_view value = trim_left(s.substr(eq + 1));
       if (!value.empty() && (value[0] == '"' || value[0] == '\'')) {
         pos_ = static_cast<size_t>(value.data() - text_.data()); // re-read from the quote
@@ -121,7 +123,7 @@ private:
       if (pos_ >= text_.size()) {
         line_ = start_line;
         fail(fmt::format("unterminated {}-quoted value of {}", quote == '"' ? "double" : "single",
-                         key));
+                         printable(key, 100)));
       }
       char c = text_[pos_++];
       if (c == quote) break;
@@ -141,7 +143,8 @@ private:
     --line_; // next_line() counts the closing line again
     std::string_view after = trim_left(next_line());
     if (!after.empty() && after[0] != '#')
-      fail(fmt::format("unexpected \"{}\" after the quoted value of {}", trim_right(after), key));
+      fail(fmt::format("unexpected \"{}\" after the quoted value of {}",
+                       printable(trim_right(after), 100), printable(key, 100)));
     return value;
   }
 

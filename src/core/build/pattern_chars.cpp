@@ -1,6 +1,7 @@
 #include "build/pattern_chars.hpp"
 
 #include "util/error.hpp"
+#include "util/printable.hpp"
 
 #include <fmt/format.h>
 
@@ -26,7 +27,7 @@ Rune decode_rune(std::string_view s) {
 }
 
 [[noreturn]] void bad_pattern(std::string_view pattern, std::string_view why) {
-  throw InputError(fmt::format("invalid pattern \"{}\": {}", pattern, why));
+  throw InputError(fmt::format("invalid pattern \"{}\": {}", printable(pattern, 200), why));
 }
 
 namespace {

@@ -1,10 +1,13 @@
 #include "build/stage_fs.hpp"
 
+#include "build/go_values.hpp"
+#include "build/patterns.hpp"
 #include "layer/tar_reader.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/printable.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <sstream>
 
@@ -87,41 +90,31 @@ void StageFs::apply(const std::vector<TarEntry>& entries) {
 
 std::string StageFs::resolve(std::string_view path, bool follow_last) {
   load_base();
-  std::vector<std::string> todo;
-  std::string rest = layer::clean_entry_path(std::string("/") + std::string(path));
+  // One pass over the components, `out` growing in place: linear in the path's length.
+  std::string rest = clean_path("/" + std::string(path)).substr(1);
   std::string out;
   int hops = 0;
-  while (!rest.empty()) {
-    size_t s = rest.find('/');
-    std::string seg = rest.substr(0, s);
-    rest = s == std::string::npos ? "" : rest.substr(s + 1);
-    std::string cand = out.empty() ? seg : out + "/" + seg;
-    auto it = entries_.find(cand);
-    bool last = rest.empty();
-    if (it != entries_.end() && it->second.type == EntryType::symlink && (!last || follow_last)) {
-      if (++hops > 255)
-        throw InputError(fmt::format("too many levels of symbolic links in {}", path));
-      const std::string& target = it->second.link;
-      // Absolute targets restart from the root; relative ones from the link's directory.
-      // Climbing above the root stays at the root, as the kernel does in a chroot.
-      std::string base = (!target.empty() && target[0] == '/') ? "" : out;
-      std::string joined = base + "/" + target + (rest.empty() ? "" : "/" + rest);
-      std::vector<std::string> parts;
-      std::stringstream ss(joined);
-      for (std::string p; std::getline(ss, p, '/');) {
-        if (p.empty() || p == ".") continue;
-        if (p == "..") {
-          if (!parts.empty()) parts.pop_back();
-        } else
-          parts.push_back(p);
-      }
-      rest.clear();
-      for (auto& p : parts)
-        rest += (rest.empty() ? "" : "/") + p;
-      out.clear();
+  for (size_t pos = 0; pos < rest.size();) {
+    size_t end = std::min(rest.find('/', pos), rest.size());
+    size_t out_size = out.size();
+    if (!out.empty()) out += '/';
+    out.append(rest, pos, end - pos);
+    pos = end + 1;
+    bool last = pos >= rest.size();
+    auto it = entries_.find(out);
+    if (it == entries_.end() || it->second.type != EntryType::symlink || (last && !follow_last))
       continue;
-    }
-    out = cand;
+    if (++hops > 255)
+      throw InputError(fmt::format("too many levels of symbolic links in {}", printable(path)));
+    // Absolute targets restart from the root; relative ones from the link's directory.
+    // Climbing above the root stays at the root, as the kernel does in a chroot.
+    const std::string& target = it->second.link;
+    out.resize(out_size);
+    std::string joined = (!target.empty() && target[0] == '/') ? target : "/" + out + "/" + target;
+    if (!last) joined += "/" + rest.substr(pos);
+    rest = clean_path(joined).substr(1);
+    out.clear();
+    pos = 0;
   }
   return out;
 }
@@ -227,12 +220,11 @@ lookup_line(const std::string& text,
   }
   return std::nullopt;
 }
+// An id field of /etc/passwd or /etc/group; one past uint32 is not an id (never wrapped).
 std::optional<uint32_t> to_id(const std::string& s) {
-  try {
-    return static_cast<uint32_t>(std::stoul(s));
-  } catch (...) {
-    return std::nullopt;
-  }
+  auto v = parse_decimal(s, UINT32_MAX);
+  if (!v) return std::nullopt;
+  return static_cast<uint32_t>(*v);
 }
 } // namespace
 

@@ -1,19 +1,18 @@
 #include "dockerfile/expand.hpp"
 
+#include "dockerfile/shell_pattern.hpp"
 #include "util/error.hpp"
+#include "util/printable.hpp"
 
 #include <optional>
-#include <stdexcept>
 
 namespace rt::dockerfile {
 namespace {
 
 constexpr int kEof = -1;
 
-// A lexer failure with BuildKit's wording; expand_word adds "file:line: failed to process".
-struct LexError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using detail::replace_pattern;
+using detail::trim_match;
 
 bool is_space(int c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
@@ -29,132 +28,58 @@ bool is_special_param(int c) {
   return c == '@' || c == '*' || c == '#' || c == '?' || c == '-' || c == '$' || c == '!' ||
          c == '0';
 }
-// Shell patterns match characters, not bytes: a star or '?' never splits a UTF-8 sequence.
-bool is_char_boundary(std::string_view s, size_t i) {
-  return i >= s.size() || (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80;
-}
 
-// A shell pattern of ${VAR#pat}, ${VAR%pat} and ${VAR/pat/rep}: literal bytes, '?' and '*'.
-struct PatternToken {
-  enum Kind { literal, any_char, star } kind;
-  char ch = 0;
+// BuildKit's wordsStruct (ProcessWords): the expanded text cut into words at whitespace that
+// came from the source unquoted or from a variable's value; quoted text and escaped characters
+// never split, and an empty word is never produced.
+class WordSplitter {
+public:
+  void add_splitting(std::string_view text) {
+    for (char c : text) {
+      if (!is_space(static_cast<unsigned char>(c))) {
+        add_raw(std::string_view(&c, 1));
+      } else if (in_word_ && !buf_.empty()) {
+        words_.push_back(std::move(buf_));
+        buf_.clear();
+        in_word_ = false;
+      }
+    }
+  }
+  void add_raw(std::string_view text) {
+    buf_ += text;
+    in_word_ = true;
+  }
+  std::vector<std::string> finish() {
+    if (!buf_.empty()) words_.push_back(std::move(buf_));
+    return std::move(words_);
+  }
+
+private:
+  std::string buf_;
+  bool in_word_ = false;
+  std::vector<std::string> words_;
 };
 
-// Mirrors BuildKit's convertShellPatternToRegex: "\*", "\?" and "\\" are literals; "\}" and "\/"
-// drop the backslash (it only kept the char from ending the ${}); any other escape is an error.
-std::vector<PatternToken> compile_pattern(std::string_view pat) {
-  std::vector<PatternToken> out;
-  for (size_t i = 0; i < pat.size(); ++i) {
-    char c = pat[i];
-    if (c == '*') {
-      out.push_back({PatternToken::star});
-    } else if (c == '?') {
-      out.push_back({PatternToken::any_char});
-    } else if (c == '\\') {
-      if (i + 1 < pat.size() && (pat[i + 1] == '}' || pat[i + 1] == '/')) continue;
-      if (i + 1 >= pat.size() || (pat[i + 1] != '*' && pat[i + 1] != '?' && pat[i + 1] != '\\'))
-        throw LexError("invalid pattern (" + std::string(pat) +
-                       ") in substitution: invalid escape '\\" +
-                       (i + 1 < pat.size() ? std::string(1, pat[i + 1]) : std::string()) + "'");
-      out.push_back({PatternToken::literal, pat[++i]});
-    } else {
-      out.push_back({PatternToken::literal, c});
-    }
-  }
-  return out;
-}
-
-// Returns, for each position e of `s`, whether the pattern matches s[start, e) exactly.
-std::vector<bool> match_ends(const std::vector<PatternToken>& pat, std::string_view s,
-                             size_t start) {
-  std::vector<bool> cur(s.size() + 1, false);
-  cur[start] = true;
-  for (const auto& tok : pat) {
-    std::vector<bool> nxt(s.size() + 1, false);
-    bool any = false;
-    for (size_t i = start; i <= s.size(); ++i) {
-      if (!cur[i]) continue;
-      if (tok.kind == PatternToken::star) {
-        for (size_t j = i; j <= s.size(); ++j)
-          if (is_char_boundary(s, j)) nxt[j] = any = true;
-        break; // every later position is already reachable
-      }
-      if (i == s.size()) continue;
-      if (tok.kind == PatternToken::literal && s[i] == tok.ch) {
-        nxt[i + 1] = any = true;
-      } else if (tok.kind == PatternToken::any_char) {
-        size_t j = i + 1;
-        while (!is_char_boundary(s, j))
-          ++j;
-        nxt[j] = any = true;
-      }
-    }
-    cur.swap(nxt);
-    if (!any) break;
-  }
-  return cur;
-}
-
-// ${VAR#pat} / ${VAR##pat} drop the shortest / longest matching prefix; ${VAR%pat} /
-// ${VAR%%pat} the shortest / longest matching suffix.
-std::string trim_match(const std::string& value, std::string_view pat, bool longest, bool prefix) {
-  auto tokens = compile_pattern(pat);
-  std::optional<size_t> cut;
-  if (prefix) {
-    auto ends = match_ends(tokens, value, 0);
-    for (size_t e = 0; e <= value.size(); ++e)
-      if (ends[e] && (!cut || longest)) cut = e;
-    return cut ? value.substr(*cut) : value;
-  }
-  for (size_t s = 0; s <= value.size(); ++s)
-    if (is_char_boundary(value, s) && match_ends(tokens, value, s)[value.size()] &&
-        (!cut || !longest))
-      cut = s;
-  return cut ? value.substr(0, *cut) : value;
-}
-
-// ${VAR/pat/rep} and ${VAR//pat/rep}: BuildKit uses Go's regexp with greedy stars, i.e. the
-// leftmost match extended as far as it goes, and Go's ReplaceAll rules for empty matches.
-std::string replace_pattern(const std::string& value, std::string_view pat, const std::string& rep,
-                            bool all) {
-  auto tokens = compile_pattern(pat);
-  auto find = [&](size_t from) -> std::optional<std::pair<size_t, size_t>> {
-    for (size_t s = from; s <= value.size(); ++s) {
-      if (!is_char_boundary(value, s)) continue;
-      auto ends = match_ends(tokens, value, s);
-      for (size_t e = value.size() + 1; e-- > s;)
-        if (ends[e]) return std::make_pair(s, e);
-    }
-    return std::nullopt;
-  };
-  std::string out;
-  size_t last_end = 0, search = 0;
-  while (search <= value.size()) {
-    auto m = find(search);
-    if (!m) break;
-    out.append(value, last_end, m->first - last_end);
-    // Like Go: no replacement for an empty match right after the previous match.
-    if (m->second > last_end || m->first == 0) out += rep;
-    last_end = m->second;
-    if (!all) break;
-    size_t step = search + 1;
-    while (!is_char_boundary(value, step))
-      ++step;
-    search = step > m->second ? step : m->second;
-  }
-  out.append(value, last_end, std::string::npos);
-  return out;
-}
-
-// A port of BuildKit's shellWord: one pass over the word, recursing for ${...} operands.
+// A port of BuildKit's shellWord: one pass over the word, recursing for ${...} operands (at
+// most kMaxExpansionNesting deep). Every variable's value it produces is charged to the budget,
+// and no word or operand may grow past kMaxWordBytes.
 class Lexer {
 public:
-  Lexer(std::string_view in, const VarMap& vars, char escape, bool raw_quotes = false,
-        bool skip_quotes = false)
-      : in_(in), vars_(vars), escape_(static_cast<unsigned char>(escape)), raw_quotes_(raw_quotes),
-        skip_quotes_(skip_quotes) {}
+  Lexer(std::string_view in, const VarMap& vars, char escape, ExpansionBudget& budget,
+        bool raw_quotes = false, bool skip_quotes = false)
+      : in_(in), vars_(vars), escape_(static_cast<unsigned char>(escape)), budget_(budget),
+        raw_quotes_(raw_quotes), skip_quotes_(skip_quotes) {}
 
   std::string run() { return process_until(kEof, false); }
+
+  // ProcessWords: the expansion cut into words (see WordSplitter).
+  std::vector<std::string> run_words() {
+    WordSplitter words;
+    words_ = &words;
+    process_until(kEof, false);
+    words_ = nullptr;
+    return words.finish();
+  }
 
 private:
   int peek() const { return pos_ < in_.size() ? static_cast<unsigned char>(in_[pos_]) : kEof; }
@@ -163,11 +88,20 @@ private:
   std::optional<std::string> lookup(const std::string& name) const {
     auto it = vars_.find(name);
     if (it == vars_.end()) return std::nullopt;
+    budget_.charge(it->second.size());
     return it->second;
   }
 
+  // Appends to a word under construction, within kMaxWordBytes of the text's own length.
+  void append(std::string& out, std::string_view piece) const {
+    check_word_size(out.size() + piece.size(), in_.size());
+    out += piece;
+  }
+
   // Reads up to `stop` (consumed) or the end. Pattern operands are read with raw escapes so
-  // that "\*" still reaches the pattern compiler, as BuildKit does.
+  // that "\*" still reaches the pattern compiler, as BuildKit does. At the top level of
+  // run_words, each piece also goes to the word splitter: a variable's value and unquoted
+  // source characters split at whitespace, quoted text and escaped characters do not.
   std::string process_until(int stop, bool raw_escapes) {
     struct Restore {
       bool& ref;
@@ -175,6 +109,7 @@ private:
       ~Restore() { ref = saved; }
     } restore{raw_escapes_, raw_escapes_};
     raw_escapes_ = raw_escapes;
+    WordSplitter* words = depth_ == 0 ? words_ : nullptr;
     std::string out;
     while (peek() != kEof) {
       int ch = peek();
@@ -182,21 +117,30 @@ private:
         next();
         return out;
       }
+      std::string piece;
       if (ch == '$') {
-        out += dollar();
-      } else if (ch == '\'' && !skip_quotes_) {
-        out += single_quote();
-      } else if (ch == '"' && !skip_quotes_) {
-        out += double_quote();
+        piece = dollar();
+        if (words) words->add_splitting(piece);
+      } else if ((ch == '\'' || ch == '"') && !skip_quotes_) {
+        piece = ch == '\'' ? single_quote() : double_quote();
+        if (words) words->add_raw(piece);
+      } else if (ch != escape_) {
+        next();
+        char c = static_cast<char>(ch);
+        if (words) words->add_splitting(std::string_view(&c, 1));
+        append(out, std::string_view(&c, 1));
+        continue;
       } else {
         next();
-        if (ch == escape_) {
-          if (raw_escapes_) out += static_cast<char>(ch);
-          ch = next(); // a trailing escape char is dropped
-          if (ch == kEof) break;
-        }
-        out += static_cast<char>(ch);
+        if (raw_escapes_) piece += static_cast<char>(ch);
+        ch = next(); // a trailing escape char is dropped
+        if (ch != kEof) piece += static_cast<char>(ch);
+        if (words) words->add_raw(piece);
+        append(out, piece);
+        if (ch == kEof) break;
+        continue;
       }
+      append(out, piece);
     }
     if (stop != kEof)
       throw LexError("unexpected end of statement while looking for matching " +
@@ -273,6 +217,15 @@ private:
 
   std::string dollar() {
     next(); // '$'
+    // Operands recurse through here: bound the depth before the stack is.
+    if (depth_ >= kMaxExpansionNesting)
+      throw LexError("${...} nested more than " + std::to_string(kMaxExpansionNesting) +
+                     " levels deep");
+    struct Nest {
+      int& depth;
+      explicit Nest(int& d) : depth(++d) {}
+      ~Nest() { --depth; }
+    } nest(depth_);
     if (peek() != '{') {
       std::string n = name();
       if (n.empty()) return "$"; // a lone '$' is literal
@@ -315,7 +268,7 @@ private:
       bool longest = !word.empty() && word[0] == ch;
       std::string_view pat = longest ? std::string_view(word).substr(1) : std::string_view(word);
       std::string v = value.value_or("");
-      return trim_match(v, pat, longest, ch == '#');
+      return trim_match(v, pat, longest, ch == '#', budget_);
     }
     }
   }
@@ -325,47 +278,82 @@ private:
     if (all) next();
     std::string pat = operand('/', true, "syntax error: missing '/' in ${}");
     std::string rep = operand('}', true, "syntax error: missing '}'");
-    return replace_pattern(lookup(n).value_or(""), pat, rep, all);
+    return replace_pattern(lookup(n).value_or(""), pat, rep, all, budget_);
   }
 
   std::string_view in_;
   size_t pos_ = 0;
   const VarMap& vars_;
   int escape_;
-  bool raw_quotes_ = false;  // quotes are kept in the result (BuildKit's RawQuotes)
-  bool skip_quotes_ = false; // quotes are ordinary characters (BuildKit's SkipProcessQuotes)
+  ExpansionBudget& budget_;
+  int depth_ = 0;                 // ${...} levels open
+  WordSplitter* words_ = nullptr; // set by run_words
+  bool raw_quotes_ = false;       // quotes are kept in the result (BuildKit's RawQuotes)
+  bool skip_quotes_ = false;      // quotes are ordinary characters (BuildKit's SkipProcessQuotes)
   bool raw_escapes_ = false;
 };
+
+// Runs a lexer with the caller's budget (or one of its own). A failure becomes
+// "file:line: failed to process \"TEXT\": why" (BuildKit's words; the text made safe to print
+// and cut short), or "failed to process heredoc: why" when `text` is empty.
+template <class Run>
+auto lex(ExpansionBudget* budget, const std::string& file, int line, std::string_view text,
+         Run run) {
+  ExpansionBudget local;
+  try {
+    return run(budget ? *budget : local);
+  } catch (const LexError& e) {
+    std::string what = text.empty() ? "heredoc" : "\"" + printable(text, 200) + "\"";
+    // The lexer's own words may quote the input too (${VAR?message}, patterns).
+    throw InputError::located(file, line,
+                              "failed to process " + what + ": " + printable(e.what(), 300));
+  }
+}
+
+// The fields of BuildKit's parseStringsWhitespaceDelimited: split on blanks, quotes or not.
+std::vector<std::string_view> blank_fields(std::string_view text) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t j = text.find_first_of(" \t\v\f\r", i);
+    if (j == std::string_view::npos) j = text.size();
+    if (j > i) out.push_back(text.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
 
 } // namespace
 
 std::string expand_word(std::string_view word, const VarMap& vars, char escape,
-                        const std::string& file, int line) {
-  try {
-    return Lexer(word, vars, escape).run();
-  } catch (const LexError& e) {
-    throw InputError::located(file, line,
-                              "failed to process \"" + std::string(word) + "\": " + e.what());
-  }
+                        const std::string& file, int line, ExpansionBudget* budget) {
+  return lex(budget, file, line, word,
+             [&](ExpansionBudget& b) { return Lexer(word, vars, escape, b).run(); });
 }
 
 std::string expand_keeping_quotes(std::string_view text, const VarMap& vars, char escape,
-                                  const std::string& file, int line) {
-  try {
-    return Lexer(text, vars, escape, /*raw_quotes=*/true).run();
-  } catch (const LexError& e) {
-    throw InputError::located(file, line,
-                              "failed to process \"" + std::string(text) + "\": " + e.what());
-  }
+                                  const std::string& file, int line, ExpansionBudget* budget) {
+  return lex(budget, file, line, text, [&](ExpansionBudget& b) {
+    return Lexer(text, vars, escape, b, /*raw_quotes=*/true).run();
+  });
 }
 
 std::string expand_heredoc(std::string_view text, const VarMap& vars, const std::string& file,
-                           int line) {
-  try {
-    return Lexer(text, vars, '\\', /*raw_quotes=*/false, /*skip_quotes=*/true).run();
-  } catch (const LexError& e) {
-    throw InputError::located(file, line, "failed to process heredoc: " + std::string(e.what()));
+                           int line, ExpansionBudget* budget) {
+  return lex(budget, file, line, {}, [&](ExpansionBudget& b) {
+    return Lexer(text, vars, '\\', b, /*raw_quotes=*/false, /*skip_quotes=*/true).run();
+  });
+}
+
+std::vector<std::string> expand_fields(std::string_view text, const VarMap& vars, char escape,
+                                       const std::string& file, int line, ExpansionBudget* budget) {
+  std::vector<std::string> out;
+  for (std::string_view field : blank_fields(text)) {
+    auto words = lex(budget, file, line, field,
+                     [&](ExpansionBudget& b) { return Lexer(field, vars, escape, b).run_words(); });
+    out.insert(out.end(), words.begin(), words.end());
   }
+  return out;
 }
 
 std::vector<std::string> split_raw_words(std::string_view text, char escape) {
@@ -399,10 +387,10 @@ std::vector<std::string> split_raw_words(std::string_view text, char escape) {
 }
 
 std::vector<std::string> expand_words(std::string_view text, const VarMap& vars, char escape,
-                                      const std::string& file, int line) {
+                                      const std::string& file, int line, ExpansionBudget* budget) {
   std::vector<std::string> out;
   for (const auto& raw : split_raw_words(text, escape))
-    out.push_back(expand_word(raw, vars, escape, file, line));
+    out.push_back(expand_word(raw, vars, escape, file, line, budget));
   return out;
 }
 
@@ -439,7 +427,8 @@ std::vector<KeyValue> split_key_values(const Instruction& ins, char escape, cons
   for (const auto& w : words) {
     auto eq = w.find('=');
     if (eq == std::string::npos)
-      throw fail("Syntax error - can't find = in \"" + w + "\". Must be of the form: name=value");
+      throw fail("Syntax error - can't find = in \"" + printable(w, 200) +
+                 "\". Must be of the form: name=value");
     if (eq == 0) throw fail(kw + " names can not be blank");
     out.push_back({w.substr(0, eq), w.substr(eq + 1), true});
   }
@@ -447,12 +436,13 @@ std::vector<KeyValue> split_key_values(const Instruction& ins, char escape, cons
 }
 
 std::vector<KeyValue> parse_key_values(const Instruction& ins, const VarMap& vars, char escape,
-                                       const std::string& file, KeyValueForm form) {
+                                       const std::string& file, KeyValueForm form,
+                                       ExpansionBudget* budget) {
   auto pairs = split_key_values(ins, escape, file, form);
   for (auto& kv : pairs) {
     // BuildKit's expandKvp and ArgCommand.Expand expand the name as well as the value.
-    kv.key = expand_word(kv.key, vars, escape, file, ins.line);
-    if (kv.has_value) kv.value = expand_word(kv.value, vars, escape, file, ins.line);
+    kv.key = expand_word(kv.key, vars, escape, file, ins.line, budget);
+    if (kv.has_value) kv.value = expand_word(kv.value, vars, escape, file, ins.line, budget);
     // BuildKit only checks the name before expansion; an empty name after it would still make
     // an unusable "=value" entry, so we reject it too.
     if (kv.key.empty())

@@ -2,6 +2,7 @@
 
 #include "dockerfile/expand.hpp"
 #include "util/error.hpp"
+#include "util/printable.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -82,8 +83,9 @@ public:
       throw InputError::located(path, line, "only one " + name + " parser directive can be used");
     if (name == "escape") {
       if (value != "\\" && value != "`")
-        throw InputError::located(
-            path, line, "invalid escape token '" + std::string(value) + "' does not match ` or \\");
+        throw InputError::located(path, line,
+                                  "invalid escape token '" + printable(value, 100) +
+                                      "' does not match ` or \\");
       escape = value.front();
     }
   }
@@ -186,7 +188,8 @@ SplitLine split_line(std::string_view line, const std::string& path, int lineno)
     std::string_view body = std::string_view(w).substr(2); // every flag word starts with "--"
     auto eq = body.find('=');
     std::string name(body.substr(0, eq));
-    if (name.empty()) throw InputError::located(path, lineno, "missing flag name in \"" + w + "\"");
+    if (name.empty())
+      throw InputError::located(path, lineno, "missing flag name in \"" + printable(w, 100) + "\"");
     out.flags.emplace_back(name,
                            eq == std::string_view::npos ? "" : std::string(body.substr(eq + 1)));
   }
@@ -255,7 +258,8 @@ void parse_healthcheck(Instruction& ins, const std::string& path) {
     if (!cmd.empty()) throw fail("HEALTHCHECK NONE takes no arguments");
     return;
   }
-  if (type != "CMD") throw fail("Unknown type \"" + type + "\" in HEALTHCHECK (try CMD)");
+  if (type != "CMD")
+    throw fail("Unknown type \"" + printable(type, 100) + "\" in HEALTHCHECK (try CMD)");
   if (auto json = json_array(cmd, path, ins.line)) {
     ins.json_form = true;
     ins.json_args = std::move(*json);
@@ -285,7 +289,7 @@ Instruction make_instruction(const std::string& line, int lineno, char escape,
   SplitLine split = split_line(line, path, lineno);
   ins.keyword = to_upper(split.cmd);
   if (!is_known_keyword(ins.keyword))
-    throw InputError::located(path, lineno, "unknown instruction: " + split.cmd);
+    throw InputError::located(path, lineno, "unknown instruction: " + printable(split.cmd, 100));
   ins.flags = std::move(split.flags);
   ins.rest = std::move(split.rest);
   const std::string& kw = ins.keyword;
@@ -401,7 +405,8 @@ Dockerfile parse(std::string_view text, const std::string& path) {
         h.content += raw;
       }
       if (!terminated)
-        throw InputError::located(path, start_line, "unterminated heredoc <<" + h.name);
+        throw InputError::located(path, start_line,
+                                  "unterminated heredoc <<" + printable(h.name, 100));
       if (h.chomp) h.content = chomp_tabs(h.content);
     }
     df.instructions.push_back(std::move(ins));
