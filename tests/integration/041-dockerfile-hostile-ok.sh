@@ -48,7 +48,8 @@ assert_exit 2 "$RT_BIN" assemble --output "oci:$T/cycle:x" "$CTX"
 assert_contains "$ERR" "stages depend on each other in a cycle"
 
 # --- EXPOSE splits a variable's value into ports, as BuildKit's ProcessWords ----------
-printf 'FROM scratch\nENV P="80 443/udp"\nEXPOSE $P 8080\nEXPOSE ${Q:-9000/TCP 9001}\n' >"$CTX/Dockerfile"
+# (Fields are cut at blanks before expansion, as BuildKit does: "${Q:-1 2}" is two broken halves.)
+printf 'FROM scratch\nENV P="80 443/udp"\nEXPOSE $P 8080\nEXPOSE ${Q:-9000/TCP} "9001"\n' >"$CTX/Dockerfile"
 ok expose
 assert_eq '{"443/udp":{},"80/tcp":{},"8080/tcp":{},"9000/tcp":{},"9001/tcp":{}}' \
   "$(cfg .config.ExposedPorts)" "exposed ports"
