@@ -27,12 +27,14 @@ DEMO=(
   skopeo "inspect/copy pushed images" umoci "unpack an image to run it" jq "reads JSON in scripts"
   curl "registry/GitHub probes" python3 "the GitHub API stand-in"
   coreutils "timeout, sha256sum" tar "unpacks layers" gzip "compressed fixtures" xz-utils "xz fixtures"
+  gpgv "checks InRelease signatures" debian-archive-keyring "Debian's archive keys"
 )
 TESTS=(
   oci-image-tool "validates our layouts" runc "runs our images" buildah "Dockerfile peer"
   faketime "clock skew tests" apache2-utils "htpasswd (bcrypt)" openssl "test certificates"
   python3-cryptography "JWTs, cosign verifier" python3-nacl "cosign test keys" shellcheck "lints scripts"
   clang-format "formatting check"
+  dpkg "dpkg-deb, dpkg-query: test .debs" apt-utils "apt-ftparchive: test archive indexes" gpg "signs the test archive"
 )
 BENCH=(
   time "peak RSS (GNU time -v)"

@@ -13,5 +13,6 @@ void add_copy(CLI::App& app, Action& action);
 void add_release(CLI::App& app, Action& action);
 void add_verify(CLI::App& app, Action& action);
 void add_sbom(CLI::App& app, Action& action);
+void add_base(CLI::App& app, Action& action);
 
 } // namespace rt::cli

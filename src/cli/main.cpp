@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   rt::cli::add_release(app, action);
   rt::cli::add_verify(app, action);
   rt::cli::add_sbom(app, action);
+  rt::cli::add_base(app, action);
 
   try {
     app.parse(argc, argv);
