@@ -105,9 +105,11 @@ TEST_CASE("read_tar: entries that escape are BadEntry", "[layer]") {
     }
     return "accepted";
   };
-  CHECK(refused({{"../x", EntryType::directory, 0755}}) == "entry '../x' escapes the destination");
+  // A directory's name is written with a trailing '/', as tar does: the message quotes it as
+  // stored.
+  CHECK(refused({{"../x", EntryType::directory, 0755}}) == "entry '../x/' escapes the destination");
   CHECK(refused({{"a/../../x", EntryType::directory, 0755}}) ==
-        "entry 'a/../../x' escapes the destination");
+        "entry 'a/../../x/' escapes the destination");
   // Longer than 100 bytes: in a pax `path` record.
   std::string deep;
   for (int i = 0; i < 40; ++i)
@@ -117,7 +119,7 @@ TEST_CASE("read_tar: entries that escape are BadEntry", "[layer]") {
         "entry 'x' links to '../etc/passwd', outside the destination");
   // Control bytes are not echoed raw.
   CHECK(refused({{"../\x1b[2J", EntryType::directory, 0755}}) ==
-        "entry '../\\x1b[2J' escapes the destination");
+        "entry '../\\x1b[2J/' escapes the destination");
   // An absolute hardlink target is relative to the archive's root, as in Docker.
   auto back = read_back(tar_of({{"x", EntryType::hardlink, 0644, 0, 0, 0, 0, "/etc/passwd"}}));
   REQUIRE(back.size() == 1);
