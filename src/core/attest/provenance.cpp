@@ -1,5 +1,6 @@
 #include "attest/provenance.hpp"
 
+#include "util/time.hpp"
 #include <algorithm>
 #include <cctype>
 #include <ctime>
@@ -11,12 +12,7 @@ namespace rt::attest {
 namespace {
 
 std::string rfc3339(int64_t epoch) {
-  std::time_t t = static_cast<std::time_t>(epoch);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return util::rfc3339_utc(epoch);
 }
 
 nlohmann::json dependency_json(const Dependency& d) {

@@ -1,4 +1,5 @@
 #include "build/stage.hpp"
+#include "util/time.hpp"
 
 #include "build/go_values.hpp"
 #include "layer/layer_writer.hpp"
@@ -141,12 +142,7 @@ std::string BuildRun::stage_path(const Instruction& ins, const std::string& dir,
 }
 
 std::string BuildRun::rfc3339_epoch() const {
-  std::time_t t = static_cast<std::time_t>(options.source_date_epoch);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return util::rfc3339_utc(options.source_date_epoch);
 }
 
 void BuildRun::add_history(Stage& s, const Instruction& ins, bool empty_layer) const {

@@ -7,6 +7,7 @@
 #include "util/fs.hpp"
 #include "util/log.hpp"
 
+#include "util/time.hpp"
 #include <ctime>
 #include <fmt/format.h>
 #include <map>
@@ -19,12 +20,7 @@ using layer::EntryType;
 using layer::TarEntry;
 
 std::string rfc3339(int64_t epoch) {
-  std::time_t t = static_cast<std::time_t>(epoch);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return util::rfc3339_utc(epoch);
 }
 
 // The layer's entries by path: later ones replace earlier ones (a recipe file

@@ -1,5 +1,6 @@
 #include "sbom/spdx.hpp"
 
+#include "util/time.hpp"
 #include <ctime>
 #include <fmt/format.h>
 #include <set>
@@ -9,12 +10,7 @@ namespace rt::sbom {
 namespace {
 
 std::string rfc3339(int64_t epoch) {
-  std::time_t t = static_cast<std::time_t>(epoch);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return util::rfc3339_utc(epoch);
 }
 
 // SPDXIDs allow [A-Za-z0-9.-] only: names and paths are hashed into them.
