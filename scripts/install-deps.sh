@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package that building, the demo, the tests and the
-# benchmarks use: this list is the one place they are named. Nothing is taken
+# Installs every Debian 12 package that building, the demo, the tests, fuzzing and
+# the benchmarks use: this list is the one place they are named. Nothing is taken
 # for granted because a developer machine happens to have it (a fresh
 # `debootstrap --variant=minbase` root has neither zlib1g-dev nor ps nor xz).
 #
@@ -36,12 +36,15 @@ TESTS=(
   clang-format "formatting check"
   dpkg "dpkg-deb, dpkg-query: test .debs" apt-utils "apt-ftparchive: test archive indexes" gpg "signs the test archive"
 )
+FUZZ=(
+  clang "libFuzzer builds" libclang-rt-14-dev "libFuzzer, sanitizers" llvm-14 "llvm-symbolizer (reports)"
+)
 BENCH=(
   time "peak RSS (GNU time -v)"
 )
 
 names=()
-for group in BUILD DEMO TESTS BENCH; do
+for group in BUILD DEMO TESTS FUZZ BENCH; do
   declare -n list=$group
   for ((i = 0; i < ${#list[@]}; i += 2)); do names+=("${list[i]}"); done
 done

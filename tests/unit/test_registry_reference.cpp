@@ -105,6 +105,16 @@ TEST_CASE("Reference::parse: errors say what is wrong") {
   CHECK_THAT(error_of("app with space"), Catch::Contains("invalid image reference"));
 }
 
+TEST_CASE("Reference::parse: the length limit counts the name as normalised") {
+  // "docker.io/" + 245 is 255 characters, "docker.io/library/" + 245 is 263: refused, as
+  // distribution/reference refuses it, so that no accepted reference has a str() that is not.
+  CHECK_THAT(error_of(std::string(245, 'a')), Catch::Contains("longer than 255"));
+  CHECK_THAT(error_of("index.docker.io/" + std::string(239, 'a')), Catch::Contains("255"));
+  auto longest = Reference::parse(std::string(237, 'a') + ":t");
+  CHECK(longest.name().size() == 255);
+  CHECK(Reference::parse(longest.str()) == longest);
+}
+
 TEST_CASE("Reference::with_tag and with_digest") {
   auto r = Reference::parse("gcr.io/app:1.0@" + digest);
   auto t = r.with_tag("2.0");

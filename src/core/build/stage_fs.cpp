@@ -172,7 +172,8 @@ std::vector<TarEntry> StageFs::with_content(const std::vector<TarEntry>& in) {
     auto src = base_[index]->open();
     layer::read_tar(
         *src,
-        [&](const TarEntry& e, layer::EntryData& data) {
+        // paths by name: clang 14 (the fuzz build) cannot capture a structured binding.
+        [&, &paths = paths](const TarEntry& e, layer::EntryData& data) {
           if (!paths.count(e.path) || e.type != EntryType::file) return;
           std::string dest = fmt::format("{}/base-{}", workspace_, extracted_++);
           data.save_to(dest);

@@ -17,7 +17,8 @@ Platform Platform::parse(std::string_view text) {
     start = slash + 1;
   }
   bool ok = parts.size() >= 2 && parts.size() <= 3;
-  for (const auto& s : parts) ok = ok && !s.empty();
+  for (const auto& s : parts)
+    ok = ok && !s.empty();
   if (!ok)
     throw InputError(fmt::format("platform '{}' is not of the form os/arch[/variant]", text));
   p.os = parts[0];
@@ -55,6 +56,8 @@ Descriptor Descriptor::from_json(const nlohmann::json& j, std::string_view what)
     Descriptor d;
     d.media_type = j.value("mediaType", "");
     d.digest = Digest::parse(j.at("digest").get<std::string>());
+    // A size written as a float (1e300) is malformed: converting it would overflow.
+    if (!j.at("size").is_number_integer()) throw RuntimeError("size is not an integer");
     d.size = j.at("size").get<int64_t>();
     if (d.size < 0) throw RuntimeError("negative size");
     if (j.contains("annotations"))
@@ -70,7 +73,9 @@ Descriptor Descriptor::from_json(const nlohmann::json& j, std::string_view what)
   }
 }
 
-std::string canonical(const nlohmann::json& j) { return j.dump(); }
+std::string canonical(const nlohmann::json& j) {
+  return j.dump();
+}
 
 nlohmann::json parse_json(std::string_view bytes, std::string_view what) {
   try {

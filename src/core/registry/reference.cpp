@@ -161,13 +161,14 @@ Reference Reference::parse(std::string_view text) {
     fail(text, fmt::format("'{}' is not a valid repository name (lowercase letters, digits and "
                            "separators '.', '_', '__', '-' between them, joined by '/')",
                            path));
-  if (domain.size() + 1 + path.size() > max_name_length)
-    fail(text, fmt::format("the name is longer than {} characters", max_name_length));
-
   ref.registry = domain == "index.docker.io" ? std::string(docker_hub) : std::string(domain);
   ref.repository = path;
   if (ref.registry == docker_hub && ref.repository.find('/') == std::string::npos)
     ref.repository = "library/" + ref.repository;
+  // The name as normalised ("docker.io/library/x"), as distribution/reference counts it: then
+  // whatever parse accepts, the parse of its str() accepts too.
+  if (ref.name().size() > max_name_length)
+    fail(text, fmt::format("the name is longer than {} characters", max_name_length));
   if (ref.tag.empty() && !ref.digest) ref.tag = "latest";
   return ref;
 }

@@ -1,5 +1,6 @@
 #include "remote/remote_image.hpp"
 
+#include "oci/index.hpp"
 #include "oci/media_types.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -70,22 +71,9 @@ oci::Image read_remote_image(Registries& registries, const registry::Reference& 
                              const oci::Platform& platform, const layer::BlobStore* cache) {
   auto& client = registries.client(ref.registry);
   registry::Manifest m = client.get_manifest(ref.repository, ref.identifier());
-  if (oci::is_index(m.media_type)) {
-    // Pick the platform's manifest from the index, as docker pull does.
-    auto index = oci::parse_json(m.bytes, ref.str());
-    std::optional<oci::Descriptor> chosen;
-    std::vector<std::string> seen;
-    for (const auto& entry : index.value("manifests", nlohmann::json::array())) {
-      auto d = oci::Descriptor::from_json(entry, ref.str());
-      if (!d.platform) continue;
-      seen.push_back(d.platform->str());
-      if (platform.matches(*d.platform) && !chosen) chosen = d;
-    }
-    if (!chosen)
-      throw RuntimeError(fmt::format("{} has no image for {} (it has: {})", ref.str(),
-                                     platform.str(), fmt::join(seen, ", ")));
-    m = client.get_manifest(ref.repository, chosen->digest.str());
-  }
+  if (oci::is_index(m.media_type))
+    m = client.get_manifest(ref.repository,
+                            oci::select_manifest(m.bytes, platform, ref.str()).digest.str());
   if (!oci::is_manifest(m.media_type))
     throw RuntimeError(fmt::format("{}: unsupported manifest type '{}'", ref.str(), m.media_type));
   oci::Image img;

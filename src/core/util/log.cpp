@@ -1,4 +1,5 @@
 #include "util/log.hpp"
+#include "util/log_reset.hpp"
 
 #include "util/printable.hpp"
 
@@ -29,6 +30,11 @@ void add_secret(std::string_view secret) {
   if (secret.size() < 4) return;
   std::lock_guard lock(mu);
   secrets().emplace_back(secret);
+}
+
+void forget_secrets() {
+  std::lock_guard lock(mu);
+  secrets().clear();
 }
 
 std::string redact(std::string_view text) {
