@@ -41,14 +41,14 @@ public:
   std::string context_dir() const { return dir_ + "/context"; }
 
   // Builds `dockerfile` in the context; throws as build_image does.
-  BuildResult build(std::string_view dockerfile,
+  build::BuildResult build(std::string_view dockerfile,
                     const std::vector<std::pair<std::string, std::string>>& build_args = {},
                     const std::string& target = "") {
     std::string path = dir_ + "/Dockerfile";
     write_file(path, dockerfile);
     std::string store = dir_ + "/store";
     std::filesystem::remove_all(store);
-    BuildOptions options;
+    build::BuildOptions options;
     options.dockerfile = path;
     options.context_dir = context_dir();
     options.store_root = store;
@@ -59,7 +59,7 @@ public:
       registry::Reference::parse(ref); // a malformed one is the user's error
       return base_;
     };
-    return build_image(options);
+    return build::build_image(options);
   }
 
 private:

@@ -25,8 +25,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const auto& image : config.images) {
       names.push_back(image.name + "x");
       config.resolve(image.context);
-      for (const auto& tag : image.tags)
-        rt::fuzz::typed_errors_only([&] { expand_tag(tag, version_commit[0], version_commit[1]); });
+      for (const char* mode : {"rc", "final"})
+        for (const auto& tag : image.tags_for(mode))
+          rt::fuzz::typed_errors_only(
+              [&] { expand_tag(tag, version_commit[0], version_commit[1]); });
     }
     config.select(names); // unknown names: the error suggests close ones
   });

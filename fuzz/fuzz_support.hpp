@@ -67,18 +67,21 @@ template <typename Body> void typed_errors_only(Body&& body) {
 // A directory of this process for files the code under test reads or writes (on tmpfs when
 // /dev/shm exists: the disk is spared). Removed when the process exits normally.
 inline const std::string& scratch_dir() {
-  static const std::string dir = [] {
-    std::string base = std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : "/tmp";
-    std::string d = base + "/rt-fuzz-" + std::to_string(getpid());
-    std::filesystem::remove_all(d);
-    std::filesystem::create_directories(d);
-    std::atexit([] {
+  struct Scratch {
+    std::string path;
+    Scratch() {
+      std::string base = std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : "/tmp";
+      path = base + "/rt-fuzz-" + std::to_string(getpid());
+      std::filesystem::remove_all(path);
+      std::filesystem::create_directories(path);
+    }
+    ~Scratch() {
       std::error_code ec;
-      std::filesystem::remove_all(scratch_dir(), ec);
-    });
-    return d;
-  }();
-  return dir;
+      std::filesystem::remove_all(path, ec);
+    }
+  };
+  static const Scratch scratch;
+  return scratch.path;
 }
 
 // Writes data to path, replacing it.
