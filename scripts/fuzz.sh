@@ -44,14 +44,14 @@ dict_of() {
   fuzz_dockerfile_*) echo dockerfile ;;
   fuzz_expand) echo expand ;;
   fuzz_dockerignore) echo dockerignore ;;
-  fuzz_images_config | fuzz_registry_json) echo json ;;
+  fuzz_images_config | fuzz_registry_json | fuzz_trust | fuzz_sbom) echo json ;;
   fuzz_reference) echo reference ;;
   *) echo "" ;;
   esac
 }
 max_len_of() {
   case $1 in
-  fuzz_tar) echo 65536 ;;
+  fuzz_tar | fuzz_deb) echo 65536 ;;
   fuzz_reference) echo 4096 ;;
   fuzz_dockerfile_build) echo 8192 ;;
   *) echo 16384 ;;

@@ -109,6 +109,11 @@ TEST_CASE("parse_retry_after") {
   CHECK(parse_retry_after("Wednesday, 21-Oct-15 07:29:00 GMT", now) == 60000ms);
   CHECK(parse_retry_after("Wed Oct 21 07:28:05 2015", now) == 5000ms);
   CHECK(parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now) == 0ms); // in the past
+  // Far dates do not fit the clock's nanoseconds: they saturate, and the policy's cap applies.
+  CHECK(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now) ==
+        std::chrono::milliseconds::max());
+  CHECK(parse_retry_after("Mon, 01 Jan 1000 00:00:00 GMT", now) == 0ms);
+  CHECK(parse_retry_after("99999999999999999999", now) == std::chrono::milliseconds::max());
   CHECK_FALSE(parse_retry_after("soon", now));
   CHECK_FALSE(parse_retry_after("", now));
   CHECK_FALSE(parse_retry_after("-5", now));

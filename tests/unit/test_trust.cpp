@@ -42,6 +42,10 @@ TEST_CASE("sign::decrypt_cosign_key") {
   fails(R"({"kdf":{"name":"scrypt","params":{"N":1073741824,"r":8,"p":1},"salt":""},)"
         R"("cipher":{"name":"nacl/secretbox","nonce":""},"ciphertext":""})",
         "out of range");
+  // Each bound alone is allowed, their product is not: 4 GiB of scrypt memory.
+  fails(R"({"kdf":{"name":"scrypt","params":{"N":1048576,"r":32,"p":1},"salt":""},)"
+        R"("cipher":{"name":"nacl/secretbox","nonce":""},"ciphertext":""})",
+        "out of range");
 }
 
 TEST_CASE("sign::DsseEnvelope") {

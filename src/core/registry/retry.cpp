@@ -63,9 +63,12 @@ std::optional<milliseconds> parse_retry_after(std::string_view value,
     std::tm tm{};
     const char* end = ::strptime(text.c_str(), format, &tm);
     if (!end || *end != '\0') continue;
-    auto when = std::chrono::system_clock::from_time_t(::timegm(&tm));
-    auto wait = std::chrono::duration_cast<milliseconds>(when - now);
-    return std::max(wait, milliseconds(0));
+    // In seconds: a far date (year 9999) does not fit the clock's nanoseconds.
+    int64_t when = ::timegm(&tm);
+    int64_t now_s = std::chrono::system_clock::to_time_t(now);
+    if (when <= now_s) return milliseconds(0);
+    if (when - now_s > 999'999'999) return milliseconds::max(); // absurd: the cap will apply
+    return milliseconds((when - now_s) * 1000);
   }
   return std::nullopt;
 }

@@ -52,9 +52,11 @@ std::string decrypt_cosign_key(std::string_view json_body, std::string_view pass
     throw InputError(fmt::format("{}: unsupported cipher (expected nacl/secretbox)", what));
   const auto& params = kdf.value("params", nlohmann::json::object());
   uint64_t n = param(params, "N", what), r = param(params, "r", what), p = param(params, "p", what);
-  // Bounded, so a hostile key file cannot make us allocate gigabytes: cosign
-  // writes N=32768 r=8 p=1 (32 MiB).
-  if (n < 2 || (n & (n - 1)) != 0 || n > (1u << 20) || r == 0 || r > 32 || p == 0 || p > 16)
+  // Bounded, so a hostile key file cannot make us allocate gigabytes or spin for
+  // minutes: cosign writes N=32768 r=8 p=1 (32 MiB); up to 8 times that memory
+  // (128*N*r <= 256 MiB) and 16 times that work (N*r*p) are accepted.
+  if (n < 2 || (n & (n - 1)) != 0 || n > (1u << 20) || r == 0 || r > 32 || p == 0 || p > 16 ||
+      n * r > (uint64_t{1} << 21) || n * r * p > (uint64_t{1} << 22))
     throw InputError(
         fmt::format("{}: scrypt parameters N={} r={} p={} out of range", what, n, r, p));
   std::string salt = field_bytes(kdf, "salt", what);
