@@ -41,7 +41,7 @@ public:
     t.mtime = mtime_;
     t.size = static_cast<int64_t>(content.size());
     t.source = fmt::format("{}/generated-{}", staging_, generated_++);
-    write_file_atomic(t.source, content, 0600);
+    write_scratch_file(t.source, content, 0600);
     add(std::move(t));
   }
 

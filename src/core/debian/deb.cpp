@@ -125,7 +125,7 @@ void read_data(archive* a, DebContents& out, const std::string& staging, const s
         t.type = layer::EntryType::file;
         t.size = archive_entry_size(e);
         t.source = fmt::format("{}/{}", staging, counter++);
-        AtomicFile f(t.source);
+        ScratchFile f(t.source); // in the build's staging TempDir
         EVP_DigestInit_ex(md5.get(), EVP_md5(), nullptr);
         int64_t got = 0;
         for (;;) {
@@ -138,7 +138,7 @@ void read_data(archive* a, DebContents& out, const std::string& staging, const s
         }
         if (got != t.size)
           throw RuntimeError(fmt::format("{}: data.tar: {} is cut short", what, t.path));
-        f.commit(0600);
+        f.close();
         computed_md5sums += md5_hex(md5.get()) + "  " + t.path + "\n";
         break;
       }

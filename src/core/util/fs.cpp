@@ -118,6 +118,41 @@ void AtomicFile::commit_as(const std::string& final_path, unsigned mode) {
   committed_ = true;
 }
 
+ScratchFile::ScratchFile(std::string path, unsigned mode) : path_(std::move(path)) {
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd_ < 0) throw RuntimeError(fmt::format("cannot create {}: {}", path_, errno_text()));
+}
+
+ScratchFile::~ScratchFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void ScratchFile::write(const char* buf, size_t len) {
+  check_interrupted();
+  while (len > 0) {
+    ssize_t n = ::write(fd_, buf, len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw RuntimeError(fmt::format("cannot write {}: {}", path_, errno_text()));
+    }
+    buf += n;
+    len -= static_cast<size_t>(n);
+  }
+}
+
+void ScratchFile::close() {
+  if (fd_ < 0) return;
+  int rc = ::close(fd_);
+  fd_ = -1;
+  if (rc != 0) throw RuntimeError(fmt::format("cannot write {}: {}", path_, errno_text()));
+}
+
+void write_scratch_file(const std::string& path, std::string_view content, unsigned mode) {
+  ScratchFile f(path, mode);
+  f.write(content.data(), content.size());
+  f.close();
+}
+
 TempDir::TempDir(const std::string& prefix, const std::string& parent) {
   std::string base = parent;
   if (base.empty()) {

@@ -73,6 +73,25 @@ private:
   std::string path_;
 };
 
+// A file written inside a TempDir and read back within the run: created (it must not
+// exist), written and closed, never fsynced nor renamed — it goes with its directory,
+// so neither a crash nor a half-written file outlives the run. (Staging thousands of
+// package files through AtomicFile cost an fsync and a journal commit each.)
+class ScratchFile : public ByteSink {
+public:
+  ScratchFile(std::string path, unsigned mode = 0600);
+  ~ScratchFile() override;
+  ScratchFile(const ScratchFile&) = delete;
+  ScratchFile& operator=(const ScratchFile&) = delete;
+  void write(const char* buf, size_t len) override;
+  void close();
+
+private:
+  std::string path_;
+  int fd_ = -1;
+};
+void write_scratch_file(const std::string& path, std::string_view content, unsigned mode = 0600);
+
 // Small files only (Dockerfiles, JSON): reads the whole file.
 std::string read_file(const std::string& path);
 void write_file_atomic(const std::string& path, std::string_view content, unsigned mode = 0644);
