@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # The whole story on the example (examples/lana-bank), with nothing from
-# outside: a local registry (Debian's docker-registry on a free loopback port)
-# and a local GitHub API stand-in.
-#   1. stand-in distroless bases, built by release-tool itself, pushed;
+# outside but the Debian archive: a local registry (Debian's docker-registry on
+# a free loopback port) and a local GitHub API stand-in.
+#   1. the four bases (bases/{static,cc,python3,nodejs}.json and their locks)
+#      built from Debian packages by `release-tool base build`, the .debs
+#      fetched from the archive this machine's apt sources name, pushed;
 #   2. `release-tool rc`: builds the stand-in lana-cli, writes .env, assembles
-#      the four images from dockerfiles/Dockerfile.rc, pushes them;
+#      the four images from dockerfiles/Dockerfile.rc on those bases, pushes them;
 #   3. `release-tool github-release --version 0.42.0`: the assets made from the
 #      checkout (the binary, deterministic tarballs, SHA256SUMS) published as a
 #      GitHub Release on the stand-in (draft, uploads, digests checked, publish);
 #   4. `release-tool final --version 0.42.0`: from the release, verified —
 #      pushing configs and manifests only, the layers being rc's;
 #   5. `release-tool reproduce --version 0.42.0`: rebuilds and says MATCH;
-#   6. `skopeo inspect` of the lana-bank image, and the binary run from it.
+#   6. `skopeo inspect` of the lana-bank image, then the four final images run
+#      under runc (examples/lana-bank/scripts/run-images.sh): lana-cli prints
+#      its build metadata, node serves both Next.js apps (an HTTP request each),
+#      python imports the Dagster code and prints its assets.
 # It drives the top-level images.json and dockerfiles/ through an overlay
 # (examples/lana-bank/overlay.json), --build-arg and --registry-rewrite only,
 # from a scratch commit of them (a release is made from a clean commit).
@@ -37,13 +42,15 @@ step "local registry"
 start_registry
 echo "registry at $REG"
 
-step "stand-in bases (release-tool assemble)"
-bash examples/lana-bank/scripts/build-bases.sh "$RT_BIN" "$REG/mirror"
+step "bases from Debian packages (release-tool base build, the archive of the apt sources)"
+# lana-cli is a static binary: the static base (no libc) is the one it needs;
+# cc is built too, for binaries linked against glibc and libstdc++.
+bash examples/lana-bank/scripts/debian-bases.sh "$RT_BIN" "$root/bases" "$REG/bases"
 config=(--config images.json --config examples/lana-bank/overlay.json)
 flags=("${config[@]}"
-  --build-arg "BASE_STATIC=$REG/mirror/distroless/static-debian12:nonroot"
-  --build-arg "BASE_NODEJS=$REG/mirror/distroless/nodejs20-debian12:nonroot"
-  --build-arg "BASE_PYTHON=$REG/mirror/distroless/python3-debian12:nonroot"
+  --build-arg "BASE_STATIC=$REG/bases/static:bookworm"
+  --build-arg "BASE_NODEJS=$REG/bases/nodejs:bookworm"
+  --build-arg "BASE_PYTHON=$REG/bases/python3:bookworm"
   --registry-rewrite "gcr.io/galoyorg=$REG/galoyorg"
   --registry-rewrite "us.gcr.io/galoyorg=$REG/galoyorg")
 
@@ -74,8 +81,5 @@ rt reproduce "${flags[@]}" --version 0.42.0
 step "skopeo inspect docker://$REG/galoyorg/lana-bank:0.42.0"
 skopeo inspect --tls-verify=false "docker://$REG/galoyorg/lana-bank:0.42.0" |
   jq '{Digest, Labels, Env, Layers}'
-skopeo copy -q --src-tls-verify=false "docker://$REG/galoyorg/lana-bank:0.42.0" "oci:$T/lana:x"
-umoci unpack --image "$T/lana:x" "$T/bundle" >/dev/null
-step "chroot $T/bundle/rootfs /bin/lana-cli --version (with the image's ENV)"
-mapfile -t envs < <(jq -r '.process.env[]' "$T/bundle/config.json")
-env -i "${envs[@]}" chroot "$T/bundle/rootfs" /bin/lana-cli --version
+step "the four images of 0.42.0 under runc (examples/lana-bank/scripts/run-images.sh)"
+bash examples/lana-bank/scripts/run-images.sh "$REG/galoyorg" 0.42.0 "$T/run"
