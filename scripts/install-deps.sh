@@ -40,7 +40,7 @@ FUZZ=(
   clang "libFuzzer builds" libclang-rt-14-dev "libFuzzer, sanitizers" llvm-14 "llvm-symbolizer (reports)"
 )
 BENCH=(
-  time "peak RSS (GNU time -v)"
+  time "peak RSS (GNU time -v)" debootstrap "base bench peer"
 )
 
 names=()
