@@ -8,7 +8,9 @@
 #   - examples/lana-bank/scripts/run-images.sh: lana-cli prints VERSION,
 #     COMMITHASH, BUILDTIME; Debian's node (the version the lock holds) serves
 #     both Next.js apps, answering HTTP; Debian's python (the lock's) imports the
-#     Dagster code and prints its assets.
+#     Dagster code and prints its assets;
+#   - `release-tool sbom` of each image lists its base's locked Debian packages
+#     (status.d) and the npm packages and Python distribution planted in the example.
 # The one test that needs the real archive. When the archive does not answer it
 # fails, saying to set RT_TEST_NO_DEBIAN_ARCHIVE=1, with which it is skipped
 # (exit 77). The .debs are cached in $RT_BUILD_DIR/test-cache/debian, which
@@ -70,6 +72,24 @@ for image in "${RELEASE_IMAGES[@]}"; do
       jq -r '.annotations["org.opencontainers.image.base.digest"]')" "base of $image"
 done
 pass "rc: the four images on the Debian bases"
+
+# --- their SBOMs: the base's Debian packages (status.d) and the inventories planted in the apps -----
+for image in "${RELEASE_IMAGES[@]}"; do
+  assert_exit 0 "$RT_BIN" sbom "$REG/galoyorg/$image:$V"
+  printf '%s\n' "$OUT" >"$T/$image.spdx.json"
+  assert_eq "$(jq -r '.packages.amd64[].name' "$RT_SOURCE_DIR/bases/${BASE_OF[$image]}.lock.json" | sort)" \
+    "$(jq -r '.packages[] | select(.externalRefs[0].referenceLocator // "" | startswith("pkg:deb/")) | .name' \
+      "$T/$image.spdx.json" | sort)" "$image's SBOM lists exactly its base's locked Debian packages"
+done
+for image in lana-bank-admin-panel lana-bank-customer-portal; do
+  assert_eq $'@next/env 14.2.3 MIT\nnext 14.2.3 MIT\nreact 18.3.1 MIT' \
+    "$(jq -r '.packages[] | select(.externalRefs[0].referenceLocator // "" | startswith("pkg:npm/")) | "\(.name) \(.versionInfo) \(.licenseDeclared)"' \
+      "$T/$image.spdx.json" | sort)" "$image's SBOM lists the npm packages of its standalone output"
+done
+assert_eq "dagster 0.0.0+standin Apache-2.0" \
+  "$(jq -r '.packages[] | select(.externalRefs[0].referenceLocator // "" | startswith("pkg:pypi/")) | "\(.name) \(.versionInfo) \(.licenseDeclared)"' \
+    "$T/dagster-code-location-lana-dw.spdx.json")" "the Dagster image's SBOM lists its Python distribution"
+pass "SBOMs: each base's locked Debian packages, the apps' npm packages, the Dagster distribution"
 
 # --- run them -----------------------------------------------------------------------------------
 assert_exit 0 bash "$SRC/examples/lana-bank/scripts/run-images.sh" "$REG/galoyorg" "$V" "$T/run"
