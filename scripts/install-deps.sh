@@ -19,6 +19,7 @@ BUILD=(
   pkg-config "finds libdeflate" libcurl4-openssl-dev "registry/GitHub HTTP" libssl-dev "TLS, SHA-256"
   libarchive-dev "tar reading/writing" zlib1g-dev "gzip reading (gunzip)" libdeflate-dev "gzip writing"
   libsodium-dev "cosign key secretbox"
+  libzstd-dev "zstd layers"
   nlohmann-json3-dev "JSON" libcli11-dev "flags" libfmt-dev "formatting" catch2 "unit tests (v2)"
   git "commit time, checkouts" ca-certificates "HTTPS"
 )

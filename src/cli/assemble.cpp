@@ -26,7 +26,9 @@ void add_assemble(CLI::App& app, Action& action) {
       ->required();
   cmd->add_option("--cache-dir", o->build.store_root,
                   "Blob cache (default: $XDG_CACHE_HOME/release-tool)");
-  cmd->add_option("--threads", o->build.gzip.threads,
+  cmd->add_option("--compression", o->compression,
+                  "Layer compression: gzip[:LEVEL] (default gzip:1) or zstd[:LEVEL] (zstd:1)");
+  cmd->add_option("--threads", o->build.compression.threads,
                   "Compression threads (0: one per core; never changes the output)")
       ->capture_default_str();
   cmd->add_option("--sign-key", o->sign_key,

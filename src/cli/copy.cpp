@@ -23,6 +23,12 @@ void add_copy(CLI::App& app, Action& action) {
   cmd->add_option("--sign-key", o->sign_key,
                   "Sign what is pushed, as cosign does (PEM EC P-256 or cosign key; password from "
                   "COSIGN_PASSWORD)");
+  cmd->add_option("--compression", o->compression,
+                  "Recompress layers not in this codec: gzip[:LEVEL] or zstd[:LEVEL] "
+                  "(default: copy every blob as it is)");
+  cmd->add_option("--threads", o->threads,
+                  "Compression threads (0: one per core; never changes the output)")
+      ->capture_default_str();
   add_registry_flags(cmd, o->registry);
   cmd->callback([o, &action, cmd]() {
     action = [o, cmd]() {

@@ -1,7 +1,7 @@
 // release-tool: a thin wrapper. Parses flags, runs one command of the core
 // library, and turns errors into "release-tool: error: ..." and an exit code.
 #include "commands.hpp"
-#include "layer/parallel_gzip.hpp"
+#include "layer/compression.hpp"
 #include "util/error.hpp"
 #include "util/interrupt.hpp"
 #include "util/log.hpp"
@@ -15,8 +15,10 @@ int main(int argc, char** argv) {
   CLI::App app{"release-tool: build, assemble and push reproducible OCI images without a daemon",
                "release-tool"};
   app.set_version_flag("--version",
-                       std::string("release-tool ") + RT_VERSION + " (layers: " +
-                           rt::layer::compressor_identity(rt::layer::GzipOptions{}.level) + ")");
+                       std::string("release-tool ") + RT_VERSION + "\nlayers: " +
+                           rt::layer::compressor_identity(rt::layer::Compression::gzip()) +
+                           "; with --compression zstd: " +
+                           rt::layer::compressor_identity(rt::layer::Compression::zstd()));
   app.require_subcommand(1);
   app.fallthrough(); // -v and -q work after the command name too
   bool verbose = false, quiet = false;

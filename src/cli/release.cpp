@@ -24,6 +24,9 @@ void add_release_flags(CLI::App* cmd, release::ReleaseOptions& o) {
 
 void add_publish_flags(CLI::App* cmd, release::ReleaseOptions& o) {
   cmd->add_option("--output", o.output, "Write to oci:DIR (tags NAME:TAG) instead of pushing");
+  cmd->add_option("--compression", o.compression,
+                  "Layer compression of every image: gzip[:LEVEL] or zstd[:LEVEL] (default: "
+                  "images.json's \"compression\", else gzip:1)");
   cmd->add_option("--digests-file", o.digests_file,
                   "Write version, mode and each image's repository, tags and digest as JSON");
   cmd->add_option("--sign-key", o.sign_key,

@@ -2,6 +2,7 @@
 // tool fails the test), and the gzip decoder they use.
 #include "image_fixtures.hpp"
 #include "layer/layer_writer.hpp"
+#include "layer/parallel_compress.hpp"
 #include "layout/docker_archive.hpp"
 #include "layout/gunzip.hpp"
 #include "layout/oci_layout.hpp"
@@ -187,7 +188,7 @@ TEST_CASE("GunzipSink", "[layout]") {
   std::string gz;
   {
     StringSink out;
-    layer::ParallelGzipSink sink(out, {6, 1 << 20, 2}); // six members
+    layer::ParallelCompressSink sink(out, {layer::Codec::gzip, 6, 1 << 20, 2}); // six members
     sink.write(text.data(), text.size());
     sink.finish();
     gz = out.data;

@@ -34,10 +34,10 @@ public:
             "",   file(content)};
   }
 
-  oci::LayerPtr layer(std::vector<TarEntry> entries, int level = 6) {
+  oci::LayerPtr layer(std::vector<TarEntry> entries, int level = 6, Codec codec = Codec::gzip) {
     sort_entries(entries);
-    auto r = write_layer(entries, store_, {level, 1 << 20, 1});
-    oci::Descriptor d{std::string(oci::kOciLayerGzip), r.digest, r.size, {}, {}};
+    auto r = write_layer(entries, store_, {codec, level, 1 << 20, 1});
+    oci::Descriptor d{std::string(layer_media_type(codec)), r.digest, r.size, {}, {}};
     return std::make_shared<oci::FileLayer>(d, r.diff_id, store_.path(r.digest));
   }
 
@@ -239,9 +239,25 @@ TEST_CASE("diff_images: same tar, different gzip level", "[image_diff]") {
   CHECK(l.expected_diff_id == l.actual_diff_id);
   CHECK(l.entries.empty());
   CHECK(d.config.empty()); // the config only knows diff_ids
-  CHECK_THAT(d.explain(), Catch::Contains("layer 0: same tar") &&
-                              Catch::Contains(best->descriptor().digest.str()) &&
-                              Catch::Contains("this release-tool compresses with libdeflate "));
+  CHECK_THAT(d.explain(),
+             Catch::Contains("layer 0: same tar") &&
+                 Catch::Contains(best->descriptor().digest.str()) &&
+                 Catch::Contains("this rebuild compressed with gzip level 1 (libdeflate "));
+}
+
+TEST_CASE("diff_images: same tar, gzip against zstd", "[image_diff]") {
+  ImageMaker m;
+  std::vector<TarEntry> entries = {m.entry("data.txt", std::string(100000, 'z'))};
+  auto gz = m.layer(entries, 1), zst = m.layer(entries, 3, Codec::zstd);
+  auto d = diff_images(m.image({gz}), m.image({zst}));
+  d.rebuilt_compressor = compressor_identity(Compression::zstd(3));
+  REQUIRE(d.layers.size() == 1);
+  CHECK(d.layers[0].kind == Kind::compression_only);
+  CHECK_THAT(d.explain(),
+             Catch::Contains("other compression: gzip → zstd (same tar") &&
+                 Catch::Contains("media type application/vnd.oci.image.layer.v1.tar+gzip → "
+                                 "application/vnd.oci.image.layer.v1.tar+zstd") &&
+                 Catch::Contains("this rebuild compressed with zstd level 3 (libzstd "));
 }
 
 TEST_CASE("diff_images: different layer counts", "[image_diff]") {

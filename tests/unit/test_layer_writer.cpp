@@ -50,15 +50,15 @@ TEST_CASE("write_layer", "[layer]") {
   BlobStore store(tmp.path() + "/store");
 
   SECTION("same bytes for any thread count") {
-    auto one = write_layer(entries, store, {6, 1 << 20, 1});
-    auto two = write_layer(entries, store, {6, 1 << 20, 2});
-    auto four = write_layer(entries, store, {6, 1 << 20, 4});
+    auto one = write_layer(entries, store, {Codec::gzip, 6, 1 << 20, 1});
+    auto two = write_layer(entries, store, {Codec::gzip, 6, 1 << 20, 2});
+    auto four = write_layer(entries, store, {Codec::gzip, 6, 1 << 20, 4});
     CHECK(one.digest == two.digest);
     CHECK(one.digest == four.digest);
     CHECK(one.diff_id == two.diff_id);
   }
   SECTION("digest and diff_id describe the stored bytes") {
-    auto r = write_layer(entries, store, {6, 1 << 20, 2});
+    auto r = write_layer(entries, store, {Codec::gzip, 6, 1 << 20, 2});
     CHECK(sha256_of_file(store.path(r.digest)) == r.digest);
     CHECK(fs::file_size(store.path(r.digest)) == static_cast<uintmax_t>(r.size));
     std::string tar = gunzip(store.path(r.digest));
@@ -69,7 +69,7 @@ TEST_CASE("write_layer", "[layer]") {
   }
   SECTION("a source that changed size fails and leaves no blob") {
     entries[1].size += 1;
-    CHECK_THROWS_WITH(write_layer(entries, store, {6, 1 << 20, 2}),
+    CHECK_THROWS_WITH(write_layer(entries, store, {Codec::gzip, 6, 1 << 20, 2}),
                       Catch::Contains("changed while it was being read"));
     CHECK(fs::is_empty(store.root() + "/blobs/sha256"));
   }

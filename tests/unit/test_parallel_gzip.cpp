@@ -1,3 +1,4 @@
+#include "layer/parallel_compress.hpp"
 #include "layer/parallel_gzip.hpp"
 #include "util/error.hpp"
 
@@ -61,7 +62,7 @@ std::string text(size_t n) {
 
 std::string compress(const std::string& in, unsigned threads, size_t chunk = 1 << 20) {
   StringSink out;
-  ParallelGzipSink gz(out, {6, chunk, threads});
+  ParallelCompressSink gz(out, {Codec::gzip, 6, chunk, threads});
   gz.write(in.data(), in.size());
   gz.finish();
   return out.data;
@@ -109,7 +110,7 @@ TEST_CASE("compress_chunk stores incompressible runs and compresses the rest", "
   }
 }
 
-TEST_CASE("ParallelGzipSink: the same bytes for any thread count", "[gzip]") {
+TEST_CASE("ParallelCompressSink (gzip): the same bytes for any thread count", "[gzip]") {
   std::string in;
   for (unsigned i = 0; i < 12; ++i)
     in += (i % 3 == 1) ? random_bytes(100000 + i, i) : text(150000 + 7 * i);
@@ -121,11 +122,11 @@ TEST_CASE("ParallelGzipSink: the same bytes for any thread count", "[gzip]") {
   CHECK(compress(in, 2, 128 << 10) != one);
 }
 
-TEST_CASE("ParallelGzipSink: the plain sink sees the input in order", "[gzip]") {
+TEST_CASE("ParallelCompressSink (gzip): the plain sink sees the input in order", "[gzip]") {
   std::string in = text(700000) + random_bytes(300000, 9) + text(123457);
   for (unsigned threads : {1u, 3u}) {
     StringSink out, plain;
-    ParallelGzipSink gz(out, {4, 64 << 10, threads}, &plain);
+    ParallelCompressSink gz(out, {Codec::gzip, 4, 64 << 10, threads}, &plain);
     for (size_t pos = 0; pos < in.size(); pos += 10007)
       gz.write(in.data() + pos, std::min<size_t>(10007, in.size() - pos));
     gz.finish();
@@ -134,7 +135,7 @@ TEST_CASE("ParallelGzipSink: the plain sink sees the input in order", "[gzip]") 
   }
 }
 
-TEST_CASE("ParallelGzipSink: a failing output surfaces in write or finish", "[gzip]") {
+TEST_CASE("ParallelCompressSink (gzip): a failing output surfaces in write or finish", "[gzip]") {
   class FailingSink : public ByteSink {
   public:
     size_t left = 3;
@@ -146,7 +147,7 @@ TEST_CASE("ParallelGzipSink: a failing output surfaces in write or finish", "[gz
   for (unsigned threads : {1u, 2u}) {
     FailingSink out;
     auto run = [&] {
-      ParallelGzipSink gz(out, {4, 64 << 10, threads});
+      ParallelCompressSink gz(out, {Codec::gzip, 4, 64 << 10, threads});
       gz.write(in.data(), in.size());
       gz.finish();
     };

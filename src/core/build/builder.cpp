@@ -162,8 +162,9 @@ void BuildRun::add_history(Stage& s, const Instruction& ins, bool empty_layer) c
 
 void BuildRun::add_layer(Stage& s, std::vector<layer::TarEntry> entries) {
   layer::sort_entries(entries);
-  auto r = layer::write_layer_cached(entries, store, options.gzip);
-  oci::Descriptor d{std::string(oci::kOciLayerGzip), r.digest, r.size};
+  auto r = layer::write_layer_cached(entries, store, options.compression);
+  oci::Descriptor d{std::string(layer::layer_media_type(options.compression.codec)), r.digest,
+                    r.size};
   s.layers.push_back(std::make_shared<oci::FileLayer>(d, r.diff_id, store.path(r.digest)));
   s.config["rootfs"]["diff_ids"].push_back(r.diff_id.str());
   s.fs->apply(entries);

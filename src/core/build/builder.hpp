@@ -2,7 +2,7 @@
 // Assembles an image from a Dockerfile and a context without any container
 // runtime: the instructions that only change files or config are executed;
 // RUN and ONBUILD are refused before anything is written.
-#include "layer/parallel_gzip.hpp"
+#include "layer/compression.hpp"
 #include "oci/image.hpp"
 
 #include <functional>
@@ -30,9 +30,9 @@ struct BuildOptions {
   oci::Platform platform;                                      // target platform
   // --build-context NAME=oci-layout://DIR[:TAG] | docker-image://REF
   std::map<std::string, std::string> named_contexts;
-  int64_t source_date_epoch = 0; // every mtime and `created`
-  layer::GzipOptions gzip;
-  std::string store_root; // blob store / cache directory
+  int64_t source_date_epoch = 0;  // every mtime and `created`
+  layer::Compression compression; // of the layers this build writes
+  std::string store_root;         // blob store / cache directory
   // Added to the final image, like `docker build --label` and `--annotation`.
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;

@@ -24,6 +24,13 @@ layout::Destination parse_output(const std::string& text) {
   return d;
 }
 
+void require_archive_can_carry(const layer::Compression& c, const layout::Destination& dest) {
+  if (c.codec == layer::Codec::zstd && dest.kind == layout::Destination::Kind::docker_archive)
+    throw InputError(fmt::format("--compression {}: {} cannot carry zstd layers (docker load "
+                                 "before 23.0 rejects them); use gzip for docker-archive outputs",
+                                 layer::compression_name(c), dest.str()));
+}
+
 int64_t source_date_epoch_from_env() {
   const char* v = std::getenv("SOURCE_DATE_EPOCH");
   if (!v || !*v) return 0;
@@ -106,6 +113,13 @@ Digest assemble(AssembleOptions o) {
   for (const auto& text : o.outputs)
     outputs.push_back(parse_output(text));
   if (outputs.empty()) throw InputError("no --output given (e.g. --output oci:out:latest)");
+  if (!o.compression.empty()) {
+    unsigned threads = o.build.compression.threads;
+    o.build.compression = layer::parse_compression(o.compression);
+    o.build.compression.threads = threads;
+  }
+  for (const auto& dest : outputs)
+    require_archive_can_carry(o.build.compression, dest);
   o.build.platform = oci::Platform::parse(o.platform);
   if (!o.build_arg_file.empty())
     for (auto& kv : build::load_env_file(o.build_arg_file))

@@ -18,6 +18,7 @@ struct AssembleOptions {
   std::vector<std::string> build_context_flags; // NAME=oci-layout://DIR[:TAG] ...
   std::vector<std::string> outputs;             // skopeo transport syntax
   std::string platform = "linux/amd64";
+  std::string compression; // --compression gzip|zstd[:LEVEL]; empty: gzip's default
   RegistryFlags registry;
   std::string sign_key; // --sign-key: sign what is pushed to docker:// outputs
 };
@@ -30,6 +31,10 @@ layout::Destination parse_output(const std::string& text);
 // a failure leaves every oci: and docker-archive: destination as it was.
 // Returns the manifest digest.
 Digest assemble(AssembleOptions options);
+
+// A docker-archive cannot carry zstd layers (docker load before 23.0 rejects
+// them, and `docker save` never writes them): InputError naming the output.
+void require_archive_can_carry(const layer::Compression& c, const layout::Destination& dest);
 
 // Reads SOURCE_DATE_EPOCH from the environment (0 when unset); InputError if malformed.
 int64_t source_date_epoch_from_env();

@@ -1,6 +1,7 @@
 #include "commands/copy.hpp"
 
 #include "commands/assemble.hpp"
+#include "layout/recompress.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -38,10 +39,17 @@ Digest copy(const CopyOptions& o) {
       throw InputError("--sign-key signs images in a registry: the destination is not docker://");
     key = sign::SigningKey::load_with_env_password(o.sign_key);
   }
+  std::optional<layer::Compression> compression;
+  if (!o.compression.empty()) {
+    compression = layer::parse_compression(o.compression);
+    compression->threads = o.threads;
+    require_archive_can_carry(*compression, dest);
+  }
   oci::Platform platform = oci::Platform::parse(o.platform);
   layer::BlobStore cache(o.cache_dir.empty() ? layer::BlobStore::default_root() : o.cache_dir);
   RegistrySession session(o.registry);
   oci::Image image = read_image(session, src, platform, cache);
+  if (compression) image = layout::recompress_image(image, *compression, cache);
   write_image_to(session, image, dest, key ? &*key : nullptr);
   if (dest.kind == layout::Destination::Kind::docker)
     log::info("copied {} to {} ({} blobs uploaded, {} mounted, {} already present)",

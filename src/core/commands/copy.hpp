@@ -10,6 +10,10 @@ struct CopyOptions {
   std::string destination;
   std::string platform = "linux/amd64";
   std::string cache_dir; // default: the blob cache
+  // --compression gzip|zstd[:LEVEL]: layers in another codec are recompressed;
+  // empty: every blob is copied as it is.
+  std::string compression;
+  unsigned threads = 0; // compression threads, 0: one per core
   RegistryFlags registry;
   std::string sign_key; // --sign-key: sign the copy (docker:// destinations)
 };

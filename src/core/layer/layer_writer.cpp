@@ -1,5 +1,6 @@
 #include "layer/layer_writer.hpp"
 
+#include "layer/parallel_compress.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/printable.hpp"
@@ -160,13 +161,13 @@ void write_tar(const std::vector<TarEntry>& entries, ByteSink& out) {
 }
 
 LayerResult write_layer(const std::vector<TarEntry>& entries, const BlobStore& store,
-                        const GzipOptions& gzip) {
+                        const Compression& compression) {
   auto file = store.begin();
   HashingFileSink compressed(*file);
   HashSink diff;
   {
     // The diff_id is hashed on the sink's writer thread, beside the digest.
-    ParallelGzipSink gz(compressed, gzip, &diff);
+    ParallelCompressSink gz(compressed, compression, &diff);
     write_tar(entries, gz);
     gz.finish();
   }
@@ -176,10 +177,11 @@ LayerResult write_layer(const std::vector<TarEntry>& entries, const BlobStore& s
 }
 
 LayerResult write_layer_cached(const std::vector<TarEntry>& entries, const BlobStore& store,
-                               const GzipOptions& gzip) {
+                               const Compression& compression) {
   Sha256 key;
-  key.update(fmt::format("tar-v{} gzip-v{} level={} chunk={}\n", kTarFormatVersion,
-                         kGzipFormatVersion, gzip.level, gzip.chunk_size));
+  // The compressor's identity names the codec, level, chunk size, library
+  // version and our format version: a layer cached under another is a miss.
+  key.update(fmt::format("tar-v{} {}\n", kTarFormatVersion, compressor_identity(compression)));
   // Length-prefixed fields: no path can forge another entry's fields.
   auto field = [&key](const std::string& v) {
     key.update(fmt::format("{}:", v.size()));
@@ -212,7 +214,7 @@ LayerResult write_layer_cached(const std::vector<TarEntry>& entries, const BlobS
       // A damaged record is only a cache miss.
     }
   }
-  LayerResult r = write_layer(entries, store, gzip);
+  LayerResult r = write_layer(entries, store, compression);
   nlohmann::json j = {{"digest", r.digest.str()}, {"diff_id", r.diff_id.str()}, {"size", r.size}};
   store.put_record("layers", k, j.dump());
   return r;

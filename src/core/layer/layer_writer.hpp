@@ -1,9 +1,9 @@
 #pragma once
-// Writes a layer: tar entries → tar stream → parallel gzip → blob store, in one
+// Writes a layer: tar entries → tar stream → parallel gzip/zstd → blob store, in one
 // streaming pass that computes the diff_id (uncompressed) and the digest
 // (compressed) on the way. No layer is ever held in memory whole.
 #include "layer/blob_store.hpp"
-#include "layer/parallel_gzip.hpp"
+#include "layer/compression.hpp"
 #include "layer/tar_entry.hpp"
 
 #include <vector>
@@ -21,7 +21,7 @@ struct LayerResult {
 // left without the blob. The blob is committed with its stamp
 // (BlobStore::commit_stamped).
 LayerResult write_layer(const std::vector<TarEntry>& entries, const BlobStore& store,
-                        const GzipOptions& gzip);
+                        const Compression& compression);
 
 // Streams the uncompressed tar of `entries` into `out` (used by write_layer,
 // and by tests and diagnostics that need the raw tar).
@@ -35,6 +35,6 @@ void write_tar(const std::vector<TarEntry>& entries, ByteSink& out);
 // edited through an output's hard link is never served. A miss writes the
 // layer and records it.
 LayerResult write_layer_cached(const std::vector<TarEntry>& entries, const BlobStore& store,
-                               const GzipOptions& gzip);
+                               const Compression& compression);
 
 } // namespace rt::layer

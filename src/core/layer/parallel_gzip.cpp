@@ -56,11 +56,6 @@ void append_member(std::vector<char>& out, const char* data, size_t len, int lev
 }
 } // namespace
 
-std::string compressor_identity(int level) {
-  return std::string("libdeflate ") + LIBDEFLATE_VERSION_STRING + ", level " +
-         std::to_string(level) + ", gzip-v" + std::to_string(kGzipFormatVersion);
-}
-
 bool looks_incompressible(const unsigned char* data, size_t len) {
   // Integer arithmetic only: the verdict is part of the output's identity, so no
   // floating point (libm may round differently on another machine).
@@ -112,122 +107,6 @@ std::vector<char> compress_chunk(const char* data, size_t len, int level) {
   }
   if (start < len) append_member(out, data + start, len - start, run_flat ? 0 : level);
   return out;
-}
-
-ParallelGzipSink::ParallelGzipSink(ByteSink& out, GzipOptions options, ByteSink* plain)
-    : out_(out), plain_(plain), options_(options) {
-  if (options_.threads == 0) options_.threads = std::max(1u, std::thread::hardware_concurrency());
-  pending_.reserve(options_.chunk_size);
-  if (options_.threads > 1) {
-    for (unsigned i = 0; i < options_.threads; ++i)
-      workers_.emplace_back([this] { worker(); });
-    writer_ = std::thread([this] { writer(); });
-  }
-}
-
-ParallelGzipSink::~ParallelGzipSink() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  for (auto& t : workers_)
-    t.join();
-  if (writer_.joinable()) writer_.join();
-}
-
-void ParallelGzipSink::write(const char* buf, size_t len) {
-  while (len > 0) {
-    size_t take = std::min(len, options_.chunk_size - pending_.size());
-    pending_.insert(pending_.end(), buf, buf + take);
-    buf += take;
-    len -= take;
-    if (pending_.size() == options_.chunk_size) submit_chunk();
-  }
-}
-
-void ParallelGzipSink::submit_chunk() {
-  any_member_ = true;
-  if (workers_.empty()) {
-    auto member = compress_chunk(pending_.data(), pending_.size(), options_.level);
-    if (plain_) plain_->write(pending_.data(), pending_.size());
-    out_.write(member.data(), member.size());
-    pending_.clear();
-    return;
-  }
-  Job job{0, {}, {}};
-  job.raw.reserve(options_.chunk_size);
-  job.raw.swap(pending_);
-  {
-    // Bound the memory in flight: at most two chunks per worker not yet written.
-    std::unique_lock lock(mu_);
-    const uint64_t limit = 2 * workers_.size();
-    cv_.wait(lock, [&] { return error_ || next_seq_ - next_to_write_ < limit; });
-    if (error_) std::rethrow_exception(error_);
-    job.seq = next_seq_++;
-    jobs_.push_back(std::move(job));
-  }
-  cv_.notify_all();
-}
-
-void ParallelGzipSink::worker() {
-  for (;;) {
-    Job job;
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
-      if (stopping_) return;
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
-    }
-    try {
-      job.gz = compress_chunk(job.raw.data(), job.raw.size(), options_.level);
-      std::lock_guard lock(mu_);
-      done_.emplace(job.seq, std::move(job));
-    } catch (...) {
-      std::lock_guard lock(mu_);
-      if (!error_) error_ = std::current_exception();
-    }
-    cv_.notify_all();
-  }
-}
-
-void ParallelGzipSink::writer() {
-  for (;;) {
-    Job job;
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || error_ || done_.count(next_to_write_) > 0; });
-      if (stopping_ || error_) return;
-      auto it = done_.find(next_to_write_);
-      job = std::move(it->second);
-      done_.erase(it);
-    }
-    // Outside the lock: the workers go on compressing while this thread hashes and writes.
-    try {
-      if (plain_) plain_->write(job.raw.data(), job.raw.size());
-      out_.write(job.gz.data(), job.gz.size());
-    } catch (...) {
-      std::lock_guard lock(mu_);
-      if (!error_) error_ = std::current_exception();
-      cv_.notify_all();
-      return;
-    }
-    {
-      std::lock_guard lock(mu_);
-      ++next_to_write_;
-    }
-    cv_.notify_all();
-  }
-}
-
-void ParallelGzipSink::finish() {
-  // An empty input still needs one (empty) member to be a valid gzip stream.
-  if (!pending_.empty() || !any_member_) submit_chunk();
-  if (workers_.empty()) return;
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return error_ || next_to_write_ == next_seq_; });
-  if (error_) std::rethrow_exception(error_);
 }
 
 } // namespace rt::layer

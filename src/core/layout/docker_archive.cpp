@@ -1,5 +1,6 @@
 #include "layout/docker_archive.hpp"
 
+#include "layer/parallel_compress.hpp"
 #include "layer/tar_entry.hpp"
 #include "layer/tar_reader.hpp"
 #include "layout/destination.hpp"
@@ -194,7 +195,7 @@ struct Imported {
 // Third pass, per layer file: into the scratch store as a gzip blob, checked
 // against its diff_id. See the header for the two cases.
 Imported import_layer(ByteSource& src, const Digest& diff_id, const layer::BlobStore& scratch,
-                      const layer::GzipOptions& gzip, const std::string& what) {
+                      const layer::Compression& gzip, const std::string& what) {
   // Peek at the first bytes to tell gzip from tar (a tar starts with a name).
   std::vector<char> head(512);
   size_t have = 0;
@@ -227,7 +228,7 @@ Imported import_layer(ByteSource& src, const Digest& diff_id, const layer::BlobS
     copy_stream(src, tee);
     gunzip.finish();
   } else { // compressed into the blob, hashed beside it on the sink's writer thread
-    layer::ParallelGzipSink gz(blob, gzip, &diff);
+    layer::ParallelCompressSink gz(blob, gzip, &diff);
     gz.write(head.data(), have);
     copy_stream(src, gz);
     gz.finish();
@@ -248,7 +249,7 @@ Imported import_layer(ByteSource& src, const Digest& diff_id, const layer::BlobS
 } // namespace
 
 oci::Image read_docker_archive(const std::string& file, const std::string& name_tag,
-                               const layer::BlobStore& scratch, const layer::GzipOptions& gzip) {
+                               const layer::BlobStore& scratch, const layer::Compression& gzip) {
   // Pass 1: the table of contents and manifest.json.
   ArchiveIndex idx = index_archive(file);
   json entry = pick_entry(oci::parse_json(idx.manifest, file + ": manifest.json"), file, name_tag);

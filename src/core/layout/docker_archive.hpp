@@ -20,10 +20,12 @@
 //    source detects compression and serves the layer uncompressed. Checked by
 //    tests/unit/test_docker_archive.cpp (skopeo inspect and copy to oci:).
 // What does not accept it: docker before 1.10 (2016), and tools that untar a
-// layer file without detecting compression. Non-gzip layers keep their own
-// compression (".tar.zst" needs docker 23+, ".tar" is plain).
+// layer file without detecting compression. Plain tar layers stay ".tar".
+// zstd layers are refused (InputError, exit 2): docker load reads them only
+// from 23.0 on, and an archive is for docker; `copy --compression gzip`
+// converts them, `assemble --compression zstd` refuses a docker-archive output.
 #include "layer/blob_store.hpp"
-#include "layer/parallel_gzip.hpp"
+#include "layer/compression.hpp"
 #include "oci/image.hpp"
 
 #include <string>
@@ -52,7 +54,7 @@ void stream_docker_archive(const oci::Image& image, const std::string& name_tag,
 //  - a gzip layer file is copied as is (its digest is that of its bytes) and
 //    decompressed alongside to check the diff_id;
 //  - an uncompressed layer file (docker save's form) is gzip-compressed with
-//    ParallelGzipSink and `gzip`, whose bytes depend only on the input and the
+//    ParallelCompressSink and `gzip`, whose bytes depend only on the input and the
 //    options, so the same tar always gets the same digest, equal to what
 //    layer::write_layer produces for it. A record in `scratch` keyed by diff_id
 //    and options lets a second read skip the compression.
@@ -63,6 +65,6 @@ void stream_docker_archive(const oci::Image& image, const std::string& name_tag,
 // zstd or other unsupported compression.
 oci::Image read_docker_archive(const std::string& file, const std::string& name_tag,
                                const layer::BlobStore& scratch,
-                               const layer::GzipOptions& gzip = {});
+                               const layer::Compression& gzip = {});
 
 } // namespace rt::layout

@@ -78,7 +78,9 @@ private:
 
 std::string layer_extension(const std::string& media_type) {
   if (media_type.ends_with("gzip")) return ".tar.gz";
-  if (media_type.ends_with("zstd")) return ".tar.zst";
+  if (media_type.ends_with("zstd"))
+    throw InputError("a docker-archive cannot carry zstd layers (docker load before 23.0 "
+                     "rejects them); copy with --compression gzip to convert them");
   if (media_type.ends_with(".tar")) return ".tar";
   throw RuntimeError(fmt::format("a docker-archive cannot hold a layer of type '{}'", media_type));
 }

@@ -132,6 +132,9 @@ int run_reproduce(const ReleaseOptions& o) {
       } else {
         verdict = "DIFFER";
         ImageDiff diff = diff_images(published, bi.image);
+        diff.rebuilt_compressor = layer::compressor_identity(
+            run.compression ? *run.compression
+                            : bi.spec.compression.value_or(layer::Compression{}));
         std::fprintf(stdout, "%s: %s differs from the rebuild:\n%s\n", bi.spec.name.c_str(),
                      ref_text.c_str(), diff.explain().c_str());
       }

@@ -1,6 +1,6 @@
 #include "release/image_diff.hpp"
 
-#include "layer/parallel_gzip.hpp"
+#include "layer/compression.hpp"
 
 #include "layer/tar_reader.hpp"
 #include "util/error.hpp"
@@ -356,6 +356,11 @@ LayerDiff diff_layer(const oci::Image& expected, const oci::Image& actual, size_
     d.kind = d.expected_digest == d.actual_digest ? LayerDiff::Kind::same
                                                   : LayerDiff::Kind::compression_only;
     const auto &dx = x->descriptor(), &dy = y->descriptor();
+    auto cx = layer::codec_of_media_type(dx.media_type),
+         cy = layer::codec_of_media_type(dy.media_type);
+    if (cx && cy && *cx != *cy)
+      d.notes.push_back(fmt::format("other compression: {} → {} (same tar, recompressed)",
+                                    layer::codec_name(*cx), layer::codec_name(*cy)));
     if (dx.media_type != dy.media_type)
       d.notes.push_back(fmt::format("media type {} → {}", dx.media_type, dy.media_type));
     if (dx.size != dy.size) d.notes.push_back(fmt::format("blob size {} → {}", dx.size, dy.size));
@@ -423,9 +428,11 @@ std::string ImageDiff::explain() const {
       out += fmt::format("  {}: same tar (diff_id {}), different compression:\n", label,
                          l.expected_diff_id.str());
       out += fmt::format("    blob {} → {}\n", l.expected_digest.str(), l.actual_digest.str());
-      out += fmt::format("    (this release-tool compresses with {}; another libdeflate version, "
-                         "level or release-tool gives other bytes for the same tar)\n",
-                         layer::compressor_identity(layer::GzipOptions{}.level));
+      out += fmt::format("    (this rebuild compressed with {}; another compression, level, "
+                         "library version or release-tool gives other bytes for the same tar)\n",
+                         rebuilt_compressor.empty()
+                             ? layer::compressor_identity(layer::Compression::gzip())
+                             : rebuilt_compressor);
       break;
     case LayerDiff::Kind::content:
       out += fmt::format("  {}: content differs: diff_id {} → {}\n", label,

@@ -57,6 +57,9 @@ struct ImageDiff {
   std::vector<std::string> config;
   // Every layer pairing in order, `same` ones included.
   std::vector<LayerDiff> layers;
+  // How the rebuild compressed its layers (layer::compressor_identity), named
+  // when a layer differs only by its compression; empty: gzip's default.
+  std::string rebuilt_compressor;
 
   // A report of several lines ("expected" = registry, "actual" = rebuilt): what
   // differs and where, layer by layer. Entry lists are capped per layer (with a

@@ -98,12 +98,20 @@ void read_image_fields(const Reader& r, const JsonValue& object, ImageSpec& imag
     constexpr std::string_view required[] = {"rc", "final"};
     r.require(m.value, required, "'tags'");
   };
+  auto compression = [&](const JsonMember& m) {
+    try {
+      image.compression = layer::parse_compression(r.text(m), "'compression'");
+    } catch (const InputError& e) {
+      r.fail(m.value.location(), e.what());
+    }
+  };
   r.read_fields(object,
                 {{"name", name},
                  {"repository", [&](const JsonMember& m) { image.repository = r.repository(m); }},
                  {"target", [&](const JsonMember& m) { image.target = r.text(m); }},
                  {"context", context},
-                 {"tags", tags}});
+                 {"tags", tags},
+                 {"compression", compression}});
 }
 
 // A base file's images are new, with defaults; an overlay's name images of the base and

@@ -2,6 +2,9 @@
 // images.json: what the release commands build and where they push it — the GitHub repository
 // of the releases, how the binary is built, which release assets the final images need, the two
 // Dockerfiles and the images. Documented in docs/images-json.md.
+#include "layer/compression.hpp"
+
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +56,8 @@ struct ImageSpec {
   const std::vector<std::string>& tags_for(std::string_view mode) const {
     return mode == "rc" ? tags_rc : tags_final;
   }
+  // "compression": "gzip" | "zstd[:LEVEL]" of the layers it builds; unset: gzip's default.
+  std::optional<layer::Compression> compression;
   // Where the image's '{' is in ImagesConfig::path, for later located errors.
   int line = 0;
   int column = 0;

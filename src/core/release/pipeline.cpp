@@ -64,6 +64,7 @@ ReleaseRun::ReleaseRun(const ReleaseOptions& o)
           fmt::format("--output {}: expected oci:DIR (each image is tagged NAME:TAG)", o.output));
   }
   oci::Platform::parse(o.platform);
+  if (!o.compression.empty()) compression = layer::parse_compression(o.compression);
   for (const auto& spec : selected)
     for (const auto* tags : {&spec.tags_rc, &spec.tags_final})
       for (const auto& t : *tags)
@@ -132,7 +133,8 @@ ReleaseRun::build_all(const std::string& dockerfile, const std::string& env_file
       b.build_args.push_back(kv);
     b.platform = oci::Platform::parse(options.platform);
     b.source_date_epoch = meta.epoch;
-    b.gzip.threads = options.threads;
+    b.compression = compression ? *compression : spec.compression.value_or(layer::Compression{});
+    b.compression.threads = options.threads;
     b.store_root = cache.root();
     b.fetch_url = fetch;
     // A base is looked up where --registry-rewrite sends it; its name stays as written.

@@ -45,6 +45,7 @@ struct ReleaseRun {
   // name, hence the image, stays as recorded) whatever its tag names today.
   std::map<std::string, std::pair<std::string, std::string>> base_pins;
   Evidence evidence; // --sign-key / --key, and what the SBOM and provenance need
+  std::optional<layer::Compression> compression; // --compression, over images.json's
 
   // Checks the Dockerfile before anything runs (the build command, the GitHub
   // downloads): it is there, valid, with a stage for every selected image.

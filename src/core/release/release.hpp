@@ -30,6 +30,9 @@ struct ReleaseOptions {
   unsigned threads = 0;
   std::string sign_key;   // --sign-key: cosign-compatible signing and attestations (rc, final)
   std::string verify_key; // --key: reproduce checks signatures, provenance and SBOM
+  // rc/final --compression gzip|zstd[:LEVEL]: every image's new layers, over
+  // images.json's per-image "compression"; empty: images.json's, else gzip.
+  std::string compression;
   commands::RegistryFlags registry;
 };
 
