@@ -63,7 +63,7 @@ assert_contains "$ERR" "cannot carry zstd layers"
 assert_exit 2 "$RT_BIN" copy --compression zstd "oci:$T/gz:1" "docker-archive:$T/z.tar:app:1"
 assert_contains "$ERR" "docker-archive:$T/z.tar:app:1 cannot carry zstd layers"
 assert_exit 0 "$RT_BIN" copy --compression gzip "oci:$T/z1:1" "docker-archive:$T/z.tar:app:1"
-skopeo copy -q "docker-archive:$T/z.tar" "oci:$T/from-archive:1"
+skopeo copy -q --insecure-policy "docker-archive:$T/z.tar" "oci:$T/from-archive:1"
 assert_eq "$(diff_ids "oci:$T/gz:1")" "$(diff_ids "oci:$T/from-archive:1")" "the archive's layers"
 pass "docker-archive: zstd refused (exit 2, nothing written), converted with --compression gzip"
 
@@ -75,7 +75,7 @@ assert_exit 0 "$RT_BIN" copy --compression zstd "oci:$T/gz:1" "docker://$REG/app
 assert_eq "$Z" "$(tail -n 1 <<<"$OUT")" "pushed with recompression"
 assert_eq "application/vnd.oci.image.layer.v1.tar+zstd" \
   "$(media_types "docker://$REG/app:zstd" --tls-verify=false)" "media types in the registry"
-skopeo copy -q --src-tls-verify=false "docker://$REG/app:zstd" "oci:$T/pulled:1"
+skopeo copy -q --insecure-policy --src-tls-verify=false "docker://$REG/app:zstd" "oci:$T/pulled:1"
 assert_eq "$Z" "$(skopeo inspect "oci:$T/pulled:1" | jq -r .Digest)" "skopeo pulls the zstd image"
 assert_exit 0 "$RT_BIN" copy "docker://$REG/app:zstd" "oci:$T/rt-pulled:1"
 assert_eq "$Z" "$(tail -n 1 <<<"$OUT")" "release-tool pulls it back"
