@@ -34,7 +34,7 @@ TESTS=(
   oci-image-tool "validates our layouts" runc "runs our images" buildah "Dockerfile peer"
   faketime "clock skew tests" apache2-utils "htpasswd (bcrypt)" openssl "test certificates"
   python3-cryptography "JWTs, cosign verifier" python3-nacl "cosign test keys" shellcheck "lints scripts"
-  clang-format "formatting check"
+  clang-format "formatting check" podman "reads zstd images"
   dpkg "dpkg-deb, dpkg-query: test .debs" apt-utils "apt-ftparchive: test archive indexes" gpg "signs the test archive"
 )
 FUZZ=(

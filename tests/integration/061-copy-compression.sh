@@ -3,8 +3,9 @@
 # Layers in the other codec are recompressed (same diff_ids, same config, a new
 # OCI manifest), layers already in the codec are kept byte for byte; the result
 # is the same for 1 and 8 threads and for a second copy (the cache's record);
-# skopeo reads every result, and podman pulls and runs the zstd image where it
-# can run containers here. A docker-archive never carries zstd: exit 2 without
+# skopeo reads every result, and podman (Debian's, no daemon) pulls the zstd
+# image and reports its digest (running a container needs what this machine
+# may not allow, so the test does not). A docker-archive never carries zstd: exit 2 without
 # --compression gzip, converted with it.
 # shellcheck source-path=SCRIPTDIR
 # shellcheck disable=SC2119 # rt_setup takes no script args
@@ -81,7 +82,7 @@ assert_exit 0 "$RT_BIN" copy "docker://$REG/app:zstd" "oci:$T/rt-pulled:1"
 assert_eq "$Z" "$(tail -n 1 <<<"$OUT")" "release-tool pulls it back"
 pass "zstd image through a registry: skopeo and release-tool read it"
 
-# --- podman (Debian's, no daemon): pulls the zstd image and runs it -------------------
+# --- podman (Debian's, no daemon): pulls the zstd image --------------------------------
 if ! command -v podman >/dev/null; then fail "podman is not installed (scripts/install-deps.sh)"; fi
 export CONTAINERS_STORAGE_CONF=$T/storage.conf
 printf '[storage]\ndriver = "vfs"\nrunroot = "%s/podman-run"\ngraphroot = "%s/podman-root"\n' "$T" "$T" >"$T/storage.conf"

@@ -1,6 +1,6 @@
 #pragma once
 // A streaming gzip decoder for layers from outside: any number of concatenated
-// members (RFC 1952 §2.2), as our own ParallelGzipSink and pigz write them.
+// members (RFC 1952 §2.2), as our own ParallelCompressSink and pigz write them.
 // Used to check a compressed layer's diff_id while it is being copied.
 #include "util/io.hpp"
 

@@ -1,7 +1,7 @@
 #include "release/release_assets.hpp"
 
 #include "layer/layer_writer.hpp"
-#include "layer/parallel_gzip.hpp"
+#include "layer/parallel_compress.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/log.hpp"
@@ -149,10 +149,9 @@ MadeAsset pack_tarball_asset(const ReleaseAsset& asset, const std::string& conte
   make_dirs(fs::path(dest).parent_path().string());
   AtomicFile out(dest);
   CountingHashSink sink(out);
-  layer::GzipOptions gzip;
-  gzip.level = kAssetGzipLevel;
+  layer::Compression gzip = layer::Compression::gzip(kAssetGzipLevel);
   gzip.threads = threads;
-  layer::ParallelGzipSink gz(sink, gzip);
+  layer::ParallelCompressSink gz(sink, gzip);
   layer::write_tar(entries, gz);
   gz.finish();
   Digest d = sink.hash.finish();
