@@ -3,7 +3,7 @@
 // distroless-style bases from Debian packages (src/core/debian/).
 #include "commands/registry_setup.hpp"
 #include "debian/archive.hpp"
-#include "layer/parallel_gzip.hpp"
+#include "layer/compression.hpp"
 
 #include <string>
 #include <vector>
@@ -23,8 +23,8 @@ std::vector<std::string> base_lock(const BaseOptions& options);
 struct BaseBuildOptions {
   BaseOptions base;
   std::string platform = "linux/amd64";
-  std::vector<std::string> outputs; // skopeo transport syntax
-  layer::GzipOptions gzip;
+  std::vector<std::string> outputs;                     // skopeo transport syntax
+  layer::Compression gzip = layer::Compression::gzip(); // always gzip: bases are for any runtime
   RegistryFlags registry;
 };
 

@@ -9,7 +9,7 @@
 #include "debian/lock.hpp"
 #include "debian/recipe.hpp"
 #include "layer/blob_store.hpp"
-#include "layer/parallel_gzip.hpp"
+#include "layer/compression.hpp"
 #include "oci/descriptor.hpp"
 #include "oci/image.hpp"
 
@@ -18,8 +18,8 @@ namespace rt::debian {
 struct BaseBuild {
   oci::Platform platform; // its architecture names the lock's package list
   MirrorOptions mirror;
-  layer::GzipOptions gzip;
-  int64_t source_date_epoch = 0; // mtime of generated files, and `created`
+  layer::Compression gzip = layer::Compression::gzip(); // always gzip: bases are for any runtime
+  int64_t source_date_epoch = 0;                        // mtime of generated files, and `created`
 };
 
 // Builds the image of `recipe` for one platform from `lock` (which must be
