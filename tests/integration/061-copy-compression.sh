@@ -85,9 +85,12 @@ pass "zstd image through a registry: skopeo and release-tool read it"
 # --- podman (Debian's, no daemon): pulls the zstd image --------------------------------
 if ! command -v podman >/dev/null; then fail "podman is not installed (scripts/install-deps.sh)"; fi
 export CONTAINERS_STORAGE_CONF=$T/storage.conf
+# podman stats $DOCKER_CONFIG/config.json when DOCKER_CONFIG is set (lib.sh sets it): give it one.
+mkdir -p "$DOCKER_CONFIG"
+[[ -f $DOCKER_CONFIG/config.json ]] || echo '{}' >"$DOCKER_CONFIG/config.json"
 printf '[storage]\ndriver = "vfs"\nrunroot = "%s/podman-run"\ngraphroot = "%s/podman-root"\n' "$T" "$T" >"$T/storage.conf"
 PODMAN=(podman --root "$T/podman-root" --runroot "$T/podman-run" --storage-driver vfs --cgroup-manager cgroupfs --events-backend none)
-"${PODMAN[@]}" pull -q "oci:$T/z1:1" >"$T/podman.out" 2>&1 || fail "podman pull of the zstd layout: $(cat "$T/podman.out")"
+"${PODMAN[@]}" pull -q --tls-verify=false "docker://$REG/app:zstd" >"$T/podman.out" 2>&1 || fail "podman pull of the zstd image: $(cat "$T/podman.out")"
 "${PODMAN[@]}" image inspect --format '{{.Digest}}' "$(tail -n 1 "$T/podman.out")" >"$T/podman.digest"
 assert_eq "$Z" "$(cat "$T/podman.digest")" "podman's digest of the zstd image"
 pass "podman pulls the zstd image"

@@ -28,12 +28,16 @@ void UnzstdSink::write(const char* buf, size_t len) {
   bool more_output = false;
   while (in.pos < in.size || more_output) {
     ZSTD_outBuffer out{buf_.data(), buf_.size(), 0};
+    size_t before = in.pos;
     size_t rc = ZSTD_decompressStream(z_->d, &out, &in);
     if (ZSTD_isError(rc))
       throw RuntimeError(fmt::format("{}: not valid zstd data: {}", what_, ZSTD_getErrorName(rc)));
     if (out.pos > 0) out_.write(buf_.data(), out.pos);
     more_output = out.pos == out.size;
-    in_frame_ = rc != 0; // 0: a frame just ended (the next bytes may start another)
+    // 0: a frame just ended (the next bytes may start another). A call that
+    // neither read nor wrote (the check after a frame ended on a full buffer)
+    // answers with the next frame header's size: it says nothing about this one.
+    if (in.pos != before || out.pos > 0) in_frame_ = rc != 0;
   }
 }
 
