@@ -54,7 +54,7 @@ public:
     options.store_root = store;
     options.build_args = build_args;
     options.target = target;
-    options.gzip.threads = 1;
+    options.compression.threads = 1;
     options.resolve_image = [this](const std::string& ref, const oci::Platform&) {
       registry::Reference::parse(ref); // a malformed one is the user's error
       return base_;
@@ -104,7 +104,9 @@ private:
                                             dir("usr/lib")};
     layer::sort_entries(entries);
     base_store_ = std::make_unique<layer::BlobStore>(dir_ + "/base-store");
-    auto r = layer::write_layer(entries, *base_store_, {6, 1 << 20, 1});
+    layer::Compression gzip = layer::Compression::gzip();
+    gzip.threads = 1;
+    auto r = layer::write_layer(entries, *base_store_, gzip);
     nlohmann::json config = {
         {"architecture", "amd64"},
         {"os", "linux"},
