@@ -42,8 +42,8 @@ public:
 
   // Builds `dockerfile` in the context; throws as build_image does.
   build::BuildResult build(std::string_view dockerfile,
-                    const std::vector<std::pair<std::string, std::string>>& build_args = {},
-                    const std::string& target = "") {
+                           const std::vector<std::pair<std::string, std::string>>& build_args = {},
+                           const std::string& target = "") {
     std::string path = dir_ + "/Dockerfile";
     write_file(path, dockerfile);
     std::string store = dir_ + "/store";
