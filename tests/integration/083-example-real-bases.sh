@@ -34,10 +34,22 @@ no_archive() {
   echo "FAIL: $*: set RT_TEST_NO_DEBIAN_ARCHIVE=1 to skip this test" >&2
   exit 1
 }
-for suite in $(jq -r '.sources[].suite' "$RT_SOURCE_DIR"/bases/{static,nodejs,python3}.json | sort -u); do
+apt_url_of() {
   # shellcheck disable=SC2016 # apt-get expands $(REPO_URI) itself
-  url=$(apt-get indextargets --no-release-info --format '$(REPO_URI) $(RELEASE)' |
-    awk -v s="$suite" '$2 == s { print $1; exit }')
+  apt-get indextargets --no-release-info --format '$(REPO_URI) $(RELEASE)' |
+    awk -v s="$1" '$2 == s { sub("/$", "", $1); print $1; exit }'
+}
+for suite in $(jq -r '.sources[].suite' "$RT_SOURCE_DIR"/bases/{static,nodejs,python3}.json | sort -u); do
+  url=$(apt_url_of "$suite")
+  # As release-tool does (debian/archive.cpp) when the sources name the release only (a
+  # debootstrap root): -updates in the same archive, -security in .../debian-security beside it.
+  if [[ -z $url && $suite == *-* ]]; then
+    release_url=$(apt_url_of "${suite%%-*}")
+    case ${suite#*-} in
+    security) [[ $release_url == */debian ]] && url=$release_url-security ;;
+    updates | backports | proposed-updates) url=$release_url ;;
+    esac
+  fi
   [[ -n $url ]] || no_archive "no apt source of this machine serves $suite"
   code=$(curl -s -o /dev/null -I --max-time 10 -w '%{http_code}' "${url%/}/dists/$suite/InRelease" || true)
   [[ $code == 200 ]] || no_archive "the Debian archive of the apt sources does not answer (HTTP $code from ${url%/}/dists/$suite/InRelease)"

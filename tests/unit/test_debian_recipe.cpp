@@ -1,10 +1,12 @@
-// Recipes: every mistake located at RECIPE:LINE:COL; the lock reads back what it wrote.
+// Recipes: every mistake located at RECIPE:LINE:COL; the lock reads back what it wrote; mirrors.
+#include "debian/archive.hpp"
 #include "debian/lock.hpp"
 #include "debian/recipe.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 using namespace rt;
 using namespace rt::debian;
@@ -85,4 +87,36 @@ TEST_CASE("Lock round-trips and recipe_inputs follows the recipe") {
   std::string evil = text;
   evil.replace(evil.find("pool/main"), 9, "../../etc");
   CHECK_THROWS_WITH(Lock::parse(evil, "l.json"), Catch::Contains("is not a pool path"));
+}
+
+TEST_CASE("find_mirror: apt sources, and the suites beside a release-only source") {
+  TempDir dir("rt-apt");
+  MirrorOptions o;
+  o.apt_dir = dir.path();
+  make_dirs(dir.path() + "/sources.list.d");
+  // What a debootstrap root has: the release alone.
+  write_file_atomic(dir.path() + "/sources.list",
+                    "deb http://mirror.example/debian bookworm main\n");
+  CHECK(find_mirror("bookworm", o).url == "http://mirror.example/debian");
+  CHECK(find_mirror("bookworm-updates", o).url == "http://mirror.example/debian");
+  CHECK(find_mirror("bookworm-security", o).url == "http://mirror.example/debian-security");
+  CHECK_THROWS_AS(find_mirror("trixie", o), InputError);
+  CHECK_THROWS_AS(find_mirror("trixie-security", o), InputError);
+  CHECK_THROWS_AS(find_mirror("bookworm-other", o), InputError);
+  // A source that names the suite wins over the derivation.
+  write_file_atomic(
+      dir.path() + "/sources.list.d/debian.sources",
+      "Types: deb\nURIs: http://sec.example/debian-security\nSuites: bookworm-security\n"
+      "Components: main\nSigned-By: /k.gpg\n");
+  Mirror sec = find_mirror("bookworm-security", o);
+  CHECK(sec.url == "http://sec.example/debian-security");
+  CHECK(sec.keyring == "/k.gpg");
+  // A release archive not named .../debian gives no security archive by convention.
+  write_file_atomic(dir.path() + "/sources.list",
+                    "deb http://local.example/archive bookworm main\n");
+  std::filesystem::remove(dir.path() + "/sources.list.d/debian.sources");
+  CHECK_THROWS_AS(find_mirror("bookworm-security", o), InputError);
+  // --mirror wins over everything.
+  o.mirrors = {"bookworm-security=http://snap.example/x"};
+  CHECK(find_mirror("bookworm-security", o).url == "http://snap.example/x");
 }

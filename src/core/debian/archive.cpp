@@ -132,6 +132,46 @@ github::ErrorFor error_for(const std::string& what) {
   };
 }
 
+// The first apt source (deb822 .sources, then one-line lists) whose suites name `suite`.
+std::optional<Mirror> from_apt(const std::string& apt_dir, const std::string& suite) {
+  std::optional<Mirror> found;
+  for (const auto& f : files_in(apt_dir + "/sources.list.d", ".sources"))
+    if (!found) found = from_deb822(f, suite);
+  std::vector<std::string> lists;
+  if (path_exists(apt_dir + "/sources.list")) lists.push_back(apt_dir + "/sources.list");
+  for (const auto& f : files_in(apt_dir + "/sources.list.d", ".list"))
+    lists.push_back(f);
+  for (const auto& f : lists)
+    if (!found) found = from_one_line(f, suite);
+  return found;
+}
+
+// A machine whose apt sources name only the release ("bookworm": a debootstrap
+// root, a minimal container) still knows its archive. Debian's layout gives
+// the other suites from it: "-updates", "-backports" and "-proposed-updates"
+// are in the same archive; "-security" is in the archive beside it, named
+// ".../debian-security" where the release's is ".../debian" (deb.debian.org
+// and the mirrors that carry security both follow it). Nothing is trusted
+// more for it: InRelease is still checked with the keyring, each .deb against
+// its lock.
+std::optional<Mirror> beside_release_suite(const std::string& apt_dir, const std::string& suite) {
+  size_t dash = suite.find('-');
+  if (dash == std::string::npos || dash == 0) return std::nullopt;
+  std::string release = suite.substr(0, dash), kind = suite.substr(dash + 1);
+  std::optional<Mirror> base = from_apt(apt_dir, release);
+  if (!base) return std::nullopt;
+  if (kind == "security") {
+    if (base->url.size() < 7 || base->url.compare(base->url.size() - 7, 7, "/debian") != 0)
+      return std::nullopt;
+    base->url += "-security";
+  } else if (kind != "updates" && kind != "backports" && kind != "proposed-updates") {
+    return std::nullopt;
+  }
+  log::info("{}: no apt source names it; using {} (beside the source of {})", suite, base->url,
+            release);
+  return base;
+}
+
 } // namespace
 
 Mirror find_mirror(const std::string& suite, const MirrorOptions& options) {
@@ -149,16 +189,8 @@ Mirror find_mirror(const std::string& suite, const MirrorOptions& options) {
   if (!exact.empty() || !any.empty()) {
     m.url = strip_slash(!exact.empty() ? exact : any);
   } else {
-    std::optional<Mirror> found;
-    for (const auto& f : files_in(options.apt_dir + "/sources.list.d", ".sources"))
-      if (!found) found = from_deb822(f, suite);
-    std::vector<std::string> lists;
-    if (path_exists(options.apt_dir + "/sources.list"))
-      lists.push_back(options.apt_dir + "/sources.list");
-    for (const auto& f : files_in(options.apt_dir + "/sources.list.d", ".list"))
-      lists.push_back(f);
-    for (const auto& f : lists)
-      if (!found) found = from_one_line(f, suite);
+    std::optional<Mirror> found = from_apt(options.apt_dir, suite);
+    if (!found) found = beside_release_suite(options.apt_dir, suite);
     if (!found)
       throw InputError(fmt::format("no apt source in {} serves the suite {} (give --mirror URL)",
                                    options.apt_dir, suite));
