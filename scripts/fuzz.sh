@@ -95,10 +95,10 @@ running=0
 for t in "${targets[@]}"; do
   if ((jobs > 1)); then
     run_target "$t" &
-    ((++running))
+    running=$((running + 1))
     if ((running >= jobs)); then
       wait -n || failed=1
-      ((--running))
+      running=$((running - 1))
     fi
   else
     run_target "$t" || failed=1
@@ -106,7 +106,7 @@ for t in "${targets[@]}"; do
 done
 while ((running > 0)); do
   wait -n || failed=1
-  ((--running))
+  running=$((running - 1))
 done
 echo "fuzz: ${#targets[@]} targets, $((SECONDS - start)) s in all"
 exit "$failed"
