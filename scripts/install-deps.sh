@@ -36,6 +36,7 @@ TESTS=(
   python3-cryptography "JWTs, cosign verifier" python3-nacl "cosign test keys" shellcheck "lints scripts"
   clang-format "formatting check" podman "reads zstd images"
   dpkg "dpkg-deb, dpkg-query: test .debs" apt-utils "apt-ftparchive: test archive indexes" gpg "signs the test archive"
+  gpg-agent "gpg generates the test archive key through it" zstd "zstd -t/-d check zstd layers"
 )
 FUZZ=(
   clang "libFuzzer builds" libclang-rt-14-dev "libFuzzer, sanitizers" llvm-14 "llvm-symbolizer (reports)"

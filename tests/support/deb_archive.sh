@@ -121,7 +121,8 @@ Depends: libhello (>= 1.1) | libhello-compat, debconf (>= 0.5) | debconf-2.0, ma
   _evil_deb evil-abs abs
   _evil_deb evil-dev dev
   gpg --batch --quiet --passphrase '' --quick-gen-key 'release-tool test archive <archive@example.org>' \
-    ed25519 sign never 2>/dev/null
+    ed25519 sign never 2>"$T/gpg-keygen.log" ||
+    fail "gpg could not make the test archive's key (gpg-agent installed? scripts/install-deps.sh): $(tail -n 3 "$T/gpg-keygen.log")"
   KEYRING=$T/archive-keyring.gpg
   gpg --batch --export >"$KEYRING"
   local suite
