@@ -20,6 +20,20 @@ std::string errno_text() {
   return std::strerror(errno);
 }
 
+// Writes all of buf to fd (retrying short writes and EINTR); `path` names it in the error.
+void write_all(int fd, const char* buf, size_t len, const std::string& path) {
+  check_interrupted();
+  while (len > 0) {
+    ssize_t n = ::write(fd, buf, len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw RuntimeError(fmt::format("cannot write {}: {}", path, errno_text()));
+    }
+    buf += n;
+    len -= static_cast<size_t>(n);
+  }
+}
+
 std::string random_suffix() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   return fmt::format("{:016x}", rng());
@@ -77,16 +91,7 @@ AtomicFile::~AtomicFile() {
 }
 
 void AtomicFile::write(const char* buf, size_t len) {
-  check_interrupted();
-  while (len > 0) {
-    ssize_t n = ::write(fd_, buf, len);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw RuntimeError(fmt::format("cannot write {}: {}", path_, errno_text()));
-    }
-    buf += n;
-    len -= static_cast<size_t>(n);
-  }
+  write_all(fd_, buf, len, path_);
 }
 
 void AtomicFile::commit(unsigned mode) {
@@ -128,16 +133,7 @@ ScratchFile::~ScratchFile() {
 }
 
 void ScratchFile::write(const char* buf, size_t len) {
-  check_interrupted();
-  while (len > 0) {
-    ssize_t n = ::write(fd_, buf, len);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw RuntimeError(fmt::format("cannot write {}: {}", path_, errno_text()));
-    }
-    buf += n;
-    len -= static_cast<size_t>(n);
-  }
+  write_all(fd_, buf, len, path_);
 }
 
 void ScratchFile::close() {
