@@ -5,11 +5,13 @@
 # its body bytes):
 #   cold      RUNS times, each with a fresh cache directory and a fresh registry
 #             (new storage), the stand-in bases pulled from a mirror registry;
-#   unchanged RUNS times, rerun with nothing changed (the cache and registry
+#   unchanged RERUNS times, rerun with nothing changed (the cache and registry
 #             of the last cold run);
-#   signed    RUNS times, interleaved with `unchanged`: the same rerun with
+#   signed    RERUNS times, interleaved with `unchanged`: the same rerun with
 #             --sign-key (signatures, SBOMs and provenance already attached by
 #             one untimed signed run): what checking them costs. Target < +10%.
+#             A rerun takes ~0.3 s and varies by ±10% on a loaded machine, so
+#             RERUNS (11) is larger than RUNS.
 # then `release-tool github-release --version 0.42.0` into the GitHub stand-in
 # (the example's assets: lana-cli, three tarballs, SHA256SUMS): cold (a fresh
 # stand-in and cache each time) and rerun (published already: a no-op), with the
@@ -23,7 +25,7 @@
 #   bench/release.sh                      # builds release-tool if RT_BIN is not set
 #   RUNS=5 PROFILE=1 bench/release.sh
 #
-# Environment: RUNS (3), RT_BIN (default: a Release build in build-bench/),
+# Environment: RUNS (3), RERUNS (11), RT_BIN (default: a Release build in build-bench/),
 # PROFILE (0), TMPDIR (where the scratch directory goes; removed at the end
 # unless RT_KEEP_TMP=1).
 # shellcheck source-path=SCRIPTDIR
@@ -32,11 +34,12 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUNS=${RUNS:-3}
+RERUNS=${RERUNS:-11}
 PROFILE=${PROFILE:-0}
 # shellcheck source=lib.sh
 source "$REPO/bench/lib.sh" # die, require_tools, ensure_rt_bin
 require_tools docker-registry skopeo jq curl gcc make git /usr/bin/python3
-((RUNS >= 1)) || die "RUNS must be at least 1"
+((RUNS >= 1 && RERUNS >= 1)) || die "RUNS and RERUNS must be at least 1"
 
 ensure_rt_bin
 export RT_BIN RT_SOURCE_DIR=$REPO
@@ -80,7 +83,7 @@ for ((i = 1; i <= RUNS; i++)); do
 done
 "$PYTHON" "$REPO/tests/support/cosign_check.py" keygen "$T/cosign.key" "$T/cosign.pub"
 run_rc first-signed "$CACHE" --sign-key "$T/cosign.key"
-for ((i = 1; i <= RUNS; i++)); do
+for ((i = 1; i <= RERUNS; i++)); do
   run_rc unchanged "$CACHE"
   run_rc signed "$CACHE" --sign-key "$T/cosign.key"
 done
@@ -92,7 +95,7 @@ column_stats() {
     printf "%s (%s–%s)", m, v[1], v[NR] }'
 }
 echo
-echo "release-tool rc, the four example images, $RUNS runs each (median (min–max)):"
+echo "release-tool rc, the four example images, $RUNS cold runs, $RERUNS reruns each (median (min–max)):"
 printf '%-10s %-24s %-28s %-16s %s\n' "" "wall seconds" "blob bytes uploaded" "requests" "write requests"
 for label in cold unchanged signed; do
   printf '%-10s %-24s %-28s %-16s %s\n' "$label" "$(column_stats "$T/$label.txt" 1)" \
@@ -153,13 +156,19 @@ echo "final $GV after rc of the same commit: $(blob_bytes_since "$mark") blob by
 
 if [[ $PROFILE == 1 ]]; then
   echo
-  echo "== where one unchanged rerun spends its time (-v, timestamps from the start)"
-  "$RT_BIN" -v rc "${RFLAGS[@]}" --version "$V" --cache-dir "$CACHE" 2>&1 >/dev/null |
+  # stamp : each line of stdin with the seconds since the first.
+  stamp() {
     /usr/bin/python3 -c '
 import sys, time
 t0 = time.monotonic()
 for line in sys.stdin:
     print(f"{time.monotonic() - t0:7.3f}  {line.rstrip()[:150]}")'
+  }
+  echo "== where one unchanged rerun spends its time (-v, timestamps from the start)"
+  "$RT_BIN" -v rc "${RFLAGS[@]}" --version "$V" --cache-dir "$CACHE" 2>&1 >/dev/null | stamp
+  echo
+  echo "== the same, signed"
+  "$RT_BIN" -v rc "${RFLAGS[@]}" --version "$V" --cache-dir "$CACHE" --sign-key "$T/cosign.key" 2>&1 >/dev/null | stamp
   if command -v strace >/dev/null; then
     echo
     echo "== strace -c -f of one unchanged rerun (top 12 syscalls by time)"

@@ -9,6 +9,9 @@
 #   - rc --sign-key: every image's .sig verifies; its provenance names the
 #     commit and every base image with the digest in the mirror; its SBOM
 #     names lana-cli (version, commit) in the lana-bank image;
+#   - an unchanged signed rerun sends one HEAD per .sig/.att tag and writes
+#     nothing; after lana-bank's .sig is tampered and its .att overwritten, a
+#     rerun signs and attests it again;
 #   - final --sign-key, then reproduce --key: MATCH for all four; with a key
 #     that did not sign: UNTRUSTED, the signature named, exit 1; after a
 #     provenance naming another commit is appended (validly signed): the
@@ -73,6 +76,31 @@ D=$(jq -r '.images[] | select(.name == "lana-bank") | .digest' "$T/rc.json")
 assert_eq "lana-cli $V pkg:github/GaloyMoney/lana-bank@$V git+https://github.com/GaloyMoney/lana-bank@$SRC_SHA" \
   "$(jq -r '.packages[] | select(.name == "lana-cli") | "\(.name) \(.versionInfo) \(.externalRefs[0].referenceLocator) \(.downloadLocation)"' "$T/spdx.json")" "the release binary in the SBOM"
 pass "rc --sign-key: signatures, provenance (commit, bases) and SBOM verified independently"
+
+# --- an unchanged signed rerun trusts its record only while the registry agrees ------------------------
+mark=$(proxy_mark)
+assert_exit 0 "$RT_BIN" rc "${RFLAGS[@]}" --version "$V" --sign-key "$T/cosign.key" --skip-build
+assert_eq "" "$(writes_since "$mark")" "writes of an unchanged signed rerun"
+assert_eq 0 "$(proxy_since "$mark" '[.[] | select(.path | test("/manifests/sha256-[0-9a-f]+[.](sig|att)$") | not) | select(.path | test("sha256-"))] | length')" "other requests about attached images"
+assert_eq "HEAD 8" "$(proxy_since "$mark" '[.[] | select(.path | test("/manifests/sha256-[0-9a-f]+[.](sig|att)$")) | .method] | "\(unique | join(",")) \(length)"' | jq -r .)" \
+  "requests for the attached tags of an unchanged signed rerun (one HEAD per tag)"
+assert_eq 0 "$(proxy_since "$mark" '[.[] | select(.method == "GET" and (.path | test("/blobs/")))] | length')" "blobs read by an unchanged signed rerun"
+# Someone replaces lana-bank's .sig with a forged one and its .att with another
+# image's .sig: the recorded digests no longer match, so the rerun reads both,
+# signs and attests again.
+"${CHECK[@]}" tamper "$REG" galoyorg/lana-bank "$D" payload
+! "${CHECK[@]}" verify "$REG" galoyorg/lana-bank "$D" "$T/cosign.pub" >/dev/null 2>&1 || fail "the tampered .sig still verifies"
+H=${D#sha256:}
+curl -fsS -H "Accept: application/vnd.oci.image.manifest.v1+json" "http://$REG/v2/galoyorg/lana-bank/manifests/sha256-$H.sig" |
+  curl -fsS -X PUT -H "Content-Type: application/vnd.oci.image.manifest.v1+json" --data-binary @- \
+    "http://$REG/v2/galoyorg/lana-bank/manifests/sha256-$H.att" >/dev/null
+assert_exit 0 "$RT_BIN" rc "${RFLAGS[@]}" --version "$V" --sign-key "$T/cosign.key" --skip-build
+"${CHECK[@]}" verify "$REG" galoyorg/lana-bank "$D" "$T/cosign.pub" >/dev/null || fail "not signed again after the .sig was tampered"
+for type in https://slsa.dev/provenance/v1 https://spdx.dev/Document; do
+  "${CHECK[@]}" attestations "$REG" galoyorg/lana-bank "$D" "$T/cosign.pub" "$type" >/dev/null ||
+    fail "$type not attested again after the .att was overwritten"
+done
+pass "signed rerun: one HEAD per attached tag, no write; a tampered .sig or overwritten .att is signed and attested again"
 
 # --- final --sign-key, reproduce --key --------------------------------------------------------------
 F=0.42.0

@@ -312,6 +312,15 @@ def exit_when_orphaned():
             os._exit(0)
 
 
+class Server(http.server.ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: a client opening more
+    # connections at once than that (release-tool signs and attests every image
+    # on its own thread) saw its SYN dropped and retried a second later. A real
+    # registry (Go) listens with the kernel's maximum.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--upstream", required=True, help="HOST:PORT of the plain-HTTP registry")
@@ -325,8 +334,7 @@ def main():
     Proxy.rules = Rules(args.rules)
     Proxy.rules._reload()  # fail now, not mid-test, on a broken rules file
     Proxy.log_file = open(args.log, "a", encoding="utf-8") if args.log else None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Proxy)
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", args.port), Proxy)
     port = server.server_address[1]
     if args.port_file:  # write then rename: a reader never sees a partial file
         with open(args.port_file + ".tmp", "w", encoding="utf-8") as f:

@@ -76,26 +76,32 @@ void attach_evidence(ReleaseRun& run, const std::vector<BuiltImage>& images,
                      const BuildMetadata& meta, const std::string& mode) {
   if (!run.evidence.key) return;
   const sign::SigningKey& key = *run.evidence.key;
-  std::string verified = run.cache.root() + "/verified-attestations";
-  make_dirs(verified);
-  // One image per thread: an unchanged rerun only reads what is attached (a few
-  // small GETs per image), so the images' round trips overlap.
-  auto attach = [&](const BuiltImage& bi) {
-    auto ref = registry::Reference::parse(bi.repository);
+  // What this key attached before, by manifest digest: an unchanged rerun
+  // sends one HEAD per attached tag and reads no layer (sign/cosign.hpp).
+  std::string record = run.cache.root() + "/attached";
+  make_dirs(record);
+  // The signature and the attestations of every image, each on its own
+  // thread: their round trips overlap.
+  auto sign = [&](const BuiltImage& bi) {
+    sign::sign_image(run.session.registries, registry::Reference::parse(bi.repository),
+                     bi.image.digest(), key, record);
+  };
+  auto attest = [&](const BuiltImage& bi) {
     Digest d = bi.image.digest();
-    sign::sign_image(run.session.registries, ref, d, key);
     nlohmann::json sbom =
         attest::statement(bi.repository, d, sbom::kSpdxPredicateType, release_sbom(run, bi, meta));
-    sign::attest_image(run.session.registries, ref, d, key, sbom.dump(), sbom::kSpdxPredicateType,
-                       verified);
-    sign::attest_image(run.session.registries, ref, d, key,
-                       release_provenance(run, bi, meta, mode).dump(), attest::kSlsaPredicateType,
-                       verified);
-    log::info("{}: signed, SBOM and provenance attached", bi.spec.name);
+    sign::attest_image(
+        run.session.registries, registry::Reference::parse(bi.repository), d, key,
+        {{sbom.dump(), sbom::kSpdxPredicateType},
+         {release_provenance(run, bi, meta, mode).dump(), attest::kSlsaPredicateType}},
+        record);
+    log::info("{}: SBOM and provenance attached", bi.spec.name);
   };
   std::vector<std::future<void>> jobs;
-  for (const auto& bi : images)
-    jobs.push_back(std::async(std::launch::async, attach, std::cref(bi)));
+  for (const auto& bi : images) {
+    jobs.push_back(std::async(std::launch::async, sign, std::cref(bi)));
+    jobs.push_back(std::async(std::launch::async, attest, std::cref(bi)));
+  }
   std::exception_ptr first;
   for (auto& j : jobs) {
     try {

@@ -36,7 +36,8 @@ std::string attached_tag(const Digest& subject, std::string_view suffix) {
 std::vector<AttachedLayer> read_attached(remote::Registries& registries,
                                          const registry::Reference& repo, const Digest& subject,
                                          std::string_view suffix,
-                                         const std::function<bool(const AttachedLayer&)>& fetch) {
+                                         const std::function<bool(const AttachedLayer&)>& fetch,
+                                         Digest* manifest) {
   auto& client = registries.client(repo.registry);
   std::string tag = attached_tag(subject, suffix);
   std::string what = fmt::format("{}:{}", repo.name(), tag);
@@ -47,6 +48,7 @@ std::vector<AttachedLayer> read_attached(remote::Registries& registries,
     if (e.status() == 404) return {};
     throw;
   }
+  if (manifest) *manifest = m.digest;
   nlohmann::json j = oci::parse_json(m.bytes, what);
   if (!j.contains("layers") || !j["layers"].is_array())
     throw RuntimeError(fmt::format("{}: a manifest without layers", what));
@@ -64,9 +66,9 @@ std::vector<AttachedLayer> read_attached(remote::Registries& registries,
   return out;
 }
 
-void write_attached(remote::Registries& registries, const registry::Reference& repo,
-                    const Digest& subject, std::string_view suffix,
-                    const std::vector<AttachedLayer>& layers) {
+Digest write_attached(remote::Registries& registries, const registry::Reference& repo,
+                      const Digest& subject, std::string_view suffix,
+                      const std::vector<AttachedLayer>& layers) {
   auto& client = registries.client(repo.registry);
   // The config cosign writes: empty platform, one history entry and diff_id per layer.
   nlohmann::json config = {{"architecture", ""},
@@ -105,8 +107,8 @@ void write_attached(remote::Registries& registries, const registry::Reference& r
                                                         std::nullopt}
                                             .to_json()},
                              {"layers", manifest_layers}};
-  client.put_manifest(repo.repository, attached_tag(subject, suffix), oci::canonical(manifest),
-                      registry::media_type::oci_manifest);
+  return client.put_manifest(repo.repository, attached_tag(subject, suffix),
+                             oci::canonical(manifest), registry::media_type::oci_manifest);
 }
 
 } // namespace rt::sign

@@ -38,16 +38,18 @@ std::string attached_tag(const Digest& subject, std::string_view suffix);
 // malformed or too large (at most 256 layers of at most 64 MiB).
 // `fetch`, if given, sees each layer (media type, annotations, digest, size)
 // first: when it returns false the blob is not downloaded and `bytes` stays empty.
+// `manifest`, if given, gets the attached manifest's digest (empty when none).
 std::vector<AttachedLayer>
 read_attached(remote::Registries& registries, const registry::Reference& repo,
               const Digest& subject, std::string_view suffix,
-              const std::function<bool(const AttachedLayer&)>& fetch = {});
+              const std::function<bool(const AttachedLayer&)>& fetch = {},
+              Digest* manifest = nullptr);
 
 // Writes REPO:sha256-<hex>.<suffix> holding `layers`: the blobs (skipped when
 // present; a layer read without its bytes is referred to by its digest), the
-// config, then the manifest by tag. Throws RegistryError.
-void write_attached(remote::Registries& registries, const registry::Reference& repo,
-                    const Digest& subject, std::string_view suffix,
-                    const std::vector<AttachedLayer>& layers);
+// config, then the manifest by tag. Returns the manifest's digest. Throws RegistryError.
+Digest write_attached(remote::Registries& registries, const registry::Reference& repo,
+                      const Digest& subject, std::string_view suffix,
+                      const std::vector<AttachedLayer>& layers);
 
 } // namespace rt::sign

@@ -32,6 +32,32 @@ bool names_digest(const nlohmann::json& statement, const Digest& digest) {
   return false;
 }
 
+// Where the record of REPO:sha256-<hex>.<suffix> holding `content` for `key`
+// goes; "" without a record directory.
+std::string record_path(const std::string& dir, const SigningKey& key,
+                        const registry::Reference& repo, const Digest& subject,
+                        std::string_view suffix, const std::string& content) {
+  if (dir.empty()) return "";
+  return dir + "/" +
+         sha256_of(fmt::format("{}\n{}\n{}\n{}\n{}", key.public_key().pem(), repo.name(),
+                               subject.str(), suffix, content))
+             .hex;
+}
+
+// The tag still has the manifest digest recorded at `path`.
+bool recorded(remote::Registries& registries, const registry::Reference& repo,
+              const Digest& subject, std::string_view suffix, const std::string& path) {
+  if (path.empty() || !path_exists(path)) return false;
+  std::string want = read_file(path);
+  auto head = registries.client(repo.registry)
+                  .head_manifest(repo.repository, attached_tag(subject, suffix));
+  return head && head->digest.str() == want;
+}
+
+void record(const std::string& path, const Digest& manifest) {
+  if (!path.empty() && !manifest.empty()) write_file_atomic(path, manifest.str());
+}
+
 } // namespace
 
 std::string simple_signing_payload(const std::string& docker_reference, const Digest& digest) {
@@ -44,59 +70,77 @@ std::string simple_signing_payload(const std::string& docker_reference, const Di
 }
 
 bool sign_image(remote::Registries& registries, const registry::Reference& repo,
-                const Digest& digest, const SigningKey& key) {
+                const Digest& digest, const SigningKey& key, const std::string& record_dir) {
   std::string payload = simple_signing_payload(repo.name(), digest);
-  auto layers = read_attached(registries, repo, digest, "sig");
+  std::string rec = record_path(record_dir, key, repo, digest, "sig", sha256_of(payload).hex);
+  if (recorded(registries, repo, digest, "sig", rec)) {
+    log::info("{}@{}: already signed with this key (as recorded)", repo.name(), digest.str());
+    return false;
+  }
+  Digest current;
+  auto layers = read_attached(registries, repo, digest, "sig", {}, &current);
   for (const auto& l : layers)
     if (l.bytes == payload && key.public_key().verify(payload, decoded_annotation(l))) {
       log::info("{}@{}: already signed with this key", repo.name(), digest.str());
+      record(rec, current);
       return false;
     }
   layers.push_back({kSimpleSigningMediaType,
                     payload,
                     {{kSignatureAnnotation, registry::base64_encode(key.sign(payload))}}});
-  write_attached(registries, repo, digest, "sig", layers);
+  record(rec, write_attached(registries, repo, digest, "sig", layers));
   log::info("signed {}@{} ({}:{})", repo.name(), digest.str(), repo.name(),
             attached_tag(digest, "sig"));
   return true;
 }
 
-bool attest_image(remote::Registries& registries, const registry::Reference& repo,
-                  const Digest& digest, const SigningKey& key, const std::string& statement,
-                  const std::string& predicate_type, const std::string& verified_dir) {
-  std::string statement_hex = sha256_of(statement).hex;
-  std::string pem = key.public_key().pem();
-  auto marker = [&](const Digest& blob) {
-    return verified_dir + "/" + sha256_of(pem + "\n" + blob.str() + "\n" + statement_hex).hex;
-  };
-  bool known = false;
+size_t attest_image(remote::Registries& registries, const registry::Reference& repo,
+                    const Digest& digest, const SigningKey& key,
+                    const std::vector<Statement>& statements, const std::string& record_dir) {
+  std::string content;
+  for (const auto& s : statements)
+    content += sha256_of(s.json).hex + " " + s.predicate_type + "\n";
+  std::string rec = record_path(record_dir, key, repo, digest, "att", content);
+  if (recorded(registries, repo, digest, "att", rec)) return 0;
+
+  // Only envelopes that may hold one of ours are downloaded: cosign annotates
+  // each with its predicate type.
   auto fetch = [&](const AttachedLayer& l) {
     if (l.media_type != kDsseMediaType) return false;
-    if (!verified_dir.empty() && path_exists(marker(l.digest))) known = true;
-    return !known;
+    auto pt = l.annotations.find(kPredicateTypeAnnotation);
+    if (pt == l.annotations.end()) return true;
+    for (const auto& s : statements)
+      if (s.predicate_type == pt->second) return true;
+    return false;
   };
-  auto layers = read_attached(registries, repo, digest, "att", fetch);
-  if (known) return false;
+  Digest current;
+  auto layers = read_attached(registries, repo, digest, "att", fetch, &current);
+  std::vector<bool> present(statements.size(), false);
   for (const auto& l : layers) {
     if (l.media_type != kDsseMediaType || l.bytes.empty()) continue;
     try {
       DsseEnvelope e = DsseEnvelope::parse(l.bytes, "attestation");
-      if (e.payload == statement && e.verify(key.public_key())) {
-        if (!verified_dir.empty()) write_file_atomic(marker(l.digest), "");
-        return false;
-      }
+      for (size_t i = 0; i < statements.size(); ++i)
+        if (!present[i] && e.payload == statements[i].json && e.verify(key.public_key()))
+          present[i] = true;
     } catch (const Error&) {
       // Someone else's malformed envelope: kept as it is, not ours to judge here.
     }
   }
-  DsseEnvelope e = make_envelope(kInTotoPayloadType, statement, &key);
-  // cosign leaves the signature annotation empty on attestations: it is in the envelope.
-  layers.push_back({kDsseMediaType,
-                    e.json(),
-                    {{kSignatureAnnotation, ""}, {kPredicateTypeAnnotation, predicate_type}}});
-  write_attached(registries, repo, digest, "att", layers);
-  if (!verified_dir.empty()) write_file_atomic(marker(sha256_of(layers.back().bytes)), "");
-  return true;
+  size_t added = 0;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    if (present[i]) continue;
+    DsseEnvelope e = make_envelope(kInTotoPayloadType, statements[i].json, &key);
+    // cosign leaves the signature annotation empty on attestations: it is in the envelope.
+    layers.push_back(
+        {kDsseMediaType,
+         e.json(),
+         {{kSignatureAnnotation, ""}, {kPredicateTypeAnnotation, statements[i].predicate_type}}});
+    ++added;
+  }
+  if (added) current = write_attached(registries, repo, digest, "att", layers);
+  record(rec, current);
+  return added;
 }
 
 std::string check_signature(remote::Registries& registries, const registry::Reference& repo,

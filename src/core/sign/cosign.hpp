@@ -15,22 +15,33 @@ namespace rt::sign {
 //  "type":"cosign container image signature"},"optional":null}
 std::string simple_signing_payload(const std::string& docker_reference, const Digest& digest);
 
+// `record_dir` (optional, the caller's cache) remembers the attached images
+// this key completed: (key, repository, subject, suffix, what was to be there)
+// → the attached manifest's digest. While the tag still has that digest (one
+// HEAD), its layers need not be read again: a manifest's digest fixes its
+// layers, and theirs fix their bytes. Any other digest (a signature appended by
+// someone else, a tag deleted or overwritten) reads and checks everything.
+
 // Appends a signature of `digest` to REPO:sha256-<hex>.sig (the existing
 // signatures are kept, as cosign appends). Like cosign's duplicate detector,
 // nothing is added when a signature with the same payload already verifies with
 // this key. Returns true if one was added. Throws RegistryError/RuntimeError.
 bool sign_image(remote::Registries& registries, const registry::Reference& repo,
-                const Digest& digest, const SigningKey& key);
+                const Digest& digest, const SigningKey& key, const std::string& record_dir = "");
 
-// Appends a DSSE envelope over `statement` (an in-toto statement), signed by
-// `key`, to REPO:sha256-<hex>.att, annotated with its predicate type; skipped
-// when the same statement is there signed by this key. Returns true if added.
-// `verified_dir`, if not empty, remembers envelopes (by blob digest, key and
-// statement) already verified: blobs are content-addressed, so a rerun need
-// not download them again to know they are there.
-bool attest_image(remote::Registries& registries, const registry::Reference& repo,
-                  const Digest& digest, const SigningKey& key, const std::string& statement,
-                  const std::string& predicate_type, const std::string& verified_dir = "");
+// An in-toto statement to attest, and its predicate type.
+struct Statement {
+  std::string json;
+  std::string predicate_type;
+};
+
+// Appends to REPO:sha256-<hex>.att, in one manifest write, a DSSE envelope
+// signed by `key` for each statement not there already (the same statement in
+// an envelope that verifies with this key), annotated with its predicate type.
+// Returns how many were added.
+size_t attest_image(remote::Registries& registries, const registry::Reference& repo,
+                    const Digest& digest, const SigningKey& key,
+                    const std::vector<Statement>& statements, const std::string& record_dir = "");
 
 // Checks REPO:sha256-<hex>.sig: valid when at least one signature verifies over
 // its payload with `key` and that payload names `digest`. Returns "" when valid,
