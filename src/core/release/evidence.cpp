@@ -72,44 +72,54 @@ nlohmann::json release_provenance(ReleaseRun& run, const BuiltImage& bi, const B
   return attest::provenance_statement(bi.repository, bi.image.digest(), in);
 }
 
-void attach_evidence(ReleaseRun& run, const std::vector<BuiltImage>& images,
-                     const BuildMetadata& meta, const std::string& mode) {
+EvidenceJobs::EvidenceJobs(ReleaseRun& run, const BuildMetadata& meta, std::string mode)
+    : run_(run), meta_(meta), mode_(std::move(mode)) {
   if (!run.evidence.key) return;
-  const sign::SigningKey& key = *run.evidence.key;
   // What this key attached before, by manifest digest: an unchanged rerun
   // sends one HEAD per attached tag and reads no layer (sign/cosign.hpp).
-  std::string record = run.cache.root() + "/attached";
-  make_dirs(record);
-  // The signature and the attestations of every image, each on its own
-  // thread: their round trips overlap.
-  auto sign = [&](const BuiltImage& bi) {
-    sign::sign_image(run.session.registries, registry::Reference::parse(bi.repository),
-                     bi.image.digest(), key, record);
+  record_ = run.cache.root() + "/attached";
+  make_dirs(record_);
+}
+
+EvidenceJobs::~EvidenceJobs() {
+  for (auto& j : jobs_)
+    if (j.valid()) j.wait();
+}
+
+void EvidenceJobs::start(const BuiltImage& bi) {
+  if (!run_.evidence.key) return;
+  const sign::SigningKey& key = *run_.evidence.key;
+  // The signature and the attestations on threads of their own: their round
+  // trips overlap each other's and the next image's push.
+  auto sign = [this, &bi, &key] {
+    sign::sign_image(run_.session.registries, registry::Reference::parse(bi.repository),
+                     bi.image.digest(), key, record_);
   };
-  auto attest = [&](const BuiltImage& bi) {
+  auto attest = [this, &bi, &key] {
     Digest d = bi.image.digest();
-    nlohmann::json sbom =
-        attest::statement(bi.repository, d, sbom::kSpdxPredicateType, release_sbom(run, bi, meta));
+    nlohmann::json sbom = attest::statement(bi.repository, d, sbom::kSpdxPredicateType,
+                                            release_sbom(run_, bi, meta_));
     sign::attest_image(
-        run.session.registries, registry::Reference::parse(bi.repository), d, key,
+        run_.session.registries, registry::Reference::parse(bi.repository), d, key,
         {{sbom.dump(), sbom::kSpdxPredicateType},
-         {release_provenance(run, bi, meta, mode).dump(), attest::kSlsaPredicateType}},
-        record);
+         {release_provenance(run_, bi, meta_, mode_).dump(), attest::kSlsaPredicateType}},
+        record_);
     log::info("{}: SBOM and provenance attached", bi.spec.name);
   };
-  std::vector<std::future<void>> jobs;
-  for (const auto& bi : images) {
-    jobs.push_back(std::async(std::launch::async, sign, std::cref(bi)));
-    jobs.push_back(std::async(std::launch::async, attest, std::cref(bi)));
-  }
+  jobs_.push_back(std::async(std::launch::async, sign));
+  jobs_.push_back(std::async(std::launch::async, attest));
+}
+
+void EvidenceJobs::wait() {
   std::exception_ptr first;
-  for (auto& j : jobs) {
+  for (auto& j : jobs_) {
     try {
       j.get();
     } catch (...) {
       if (!first) first = std::current_exception();
     }
   }
+  jobs_.clear();
   if (first) std::rethrow_exception(first);
 }
 

@@ -8,6 +8,7 @@
 #include "sbom/spdx.hpp"
 #include "sign/keys.hpp"
 
+#include <future>
 #include <optional>
 
 namespace rt::release {
@@ -35,10 +36,27 @@ nlohmann::json release_sbom(ReleaseRun& run, const BuiltImage& image, const Buil
 nlohmann::json release_provenance(ReleaseRun& run, const BuiltImage& image,
                                   const BuildMetadata& meta, const std::string& mode);
 
-// With a key: signs every pushed image and attaches its SBOM and provenance.
-// Throws on any failure, so the caller moves no tag.
-void attach_evidence(ReleaseRun& run, const std::vector<BuiltImage>& images,
-                     const BuildMetadata& meta, const std::string& mode);
+// With a key: signs pushed images and attaches their SBOM and provenance, each
+// image on threads of its own from start() (called once it is pushed) until
+// wait(), which throws the first failure once all have ended, so the caller
+// moves no tag. Without a key, nothing. The destructor waits for what runs.
+class EvidenceJobs {
+public:
+  EvidenceJobs(ReleaseRun& run, const BuildMetadata& meta, std::string mode);
+  ~EvidenceJobs();
+  EvidenceJobs(const EvidenceJobs&) = delete;
+  EvidenceJobs& operator=(const EvidenceJobs&) = delete;
+
+  void start(const BuiltImage& image); // `image` must outlive wait()
+  void wait();
+
+private:
+  ReleaseRun& run_;
+  const BuildMetadata& meta_;
+  std::string mode_;
+  std::string record_;
+  std::vector<std::future<void>> jobs_;
+};
 // Writes DIR/attestations/NAME.spdx.json and NAME.provenance.json (unsigned).
 void write_evidence(ReleaseRun& run, const std::vector<BuiltImage>& images,
                     const BuildMetadata& meta, const std::string& mode, const std::string& dir);

@@ -199,14 +199,17 @@ void ReleaseRun::publish(const std::vector<BuiltImage>& images, const BuildMetad
   } else {
     // All-or-nothing: every blob and manifest goes in by digest first; only
     // when all images are in are the tags moved, so a failure moves none.
+    // Signatures and attestations are part of it: each image's start once it
+    // is in, while the next is pushed, and all end before any tag moves.
+    EvidenceJobs evidence(*this, meta, mode);
     for (const auto& bi : images) {
       auto ref = registry::Reference::parse(bi.repository);
       log::info("pushing {} to {}", bi.spec.name, bi.repository);
       remote::push_image(session.registries, bi.image, ref, session.push, session.progress,
                          &session.stats);
+      evidence.start(bi);
     }
-    // Signatures and attestations are part of all-or-nothing: a failure here moves no tag.
-    attach_evidence(*this, images, meta, mode);
+    evidence.wait();
     for (const auto& bi : images)
       for (const auto& tag : bi.tags)
         remote::tag_image(session.registries, bi.image,
