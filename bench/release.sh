@@ -12,6 +12,9 @@
 #             one untimed signed run): what checking them costs. Target < +10%.
 #             A rerun takes ~0.3 s and varies by ±10% on a loaded machine, so
 #             RERUNS (11) is larger than RUNS.
+# then the cold run, unchanged and signed reruns again against a registry over TLS
+# whose CA is trusted through the system's bundle (SSL_CERT_FILE: the system's
+# plus the test CA), wall time only;
 # then `release-tool github-release --version 0.42.0` into the GitHub stand-in
 # (the example's assets: lana-cli, three tarballs, SHA256SUMS): cold (a fresh
 # stand-in and cache each time) and rerun (published already: a no-op), with the
@@ -110,6 +113,39 @@ SIGNED=$(sort -g "$T/signed.txt" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR
 echo "target: signed unchanged rerun < +10%: $(awk -v m="$MEDIAN" -v s="$SIGNED" 'BEGIN {printf "%s (+%.1f%%)", (s < 1.1 * m) ? "met" : "NOT met", 100 * (s - m) / m}')"
 echo "target: unchanged rerun uploads 0 blob bytes: $([[ $BYTES == 0 ]] && echo met || echo "NOT met ($BYTES bytes)")"
 echo "bench: load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --- the same reruns against a registry over TLS, trusted through the system's CAs -----------
+# No proxy here (it speaks plain HTTP): wall time only. SSL_CERT_FILE is the system's
+# bundle plus the test CA, so every TLS connection is verified against ~140 CAs as in
+# production (a new connection per thread used to parse the bundle again: ~27 ms CPU).
+start_registry --tls >/dev/null
+cat /etc/ssl/certs/ca-certificates.crt "$REG_CA" >"$T/bundle.pem"
+release_flags "$SRC" "$REG"
+# run_tls LABEL [ARGS...] : one timed rc over TLS; appends the seconds to $T/LABEL.txt.
+run_tls() {
+  local label=$1 start end
+  shift
+  start=$(date +%s.%N)
+  SSL_CERT_FILE=$T/bundle.pem "$RT_BIN" -q rc "${RFLAGS[@]}" --version "$V" --cache-dir "$T/cache-tls" "$@" \
+    >"$T/out.txt" 2>"$T/err.txt" || { cat "$T/err.txt" >&2; die "rc over TLS failed ($label)"; }
+  end=$(date +%s.%N)
+  awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f\n", b - a}' >>"$T/$label.txt"
+}
+run_tls tls-cold
+run_tls tls-first-signed --sign-key "$T/cosign.key"
+for ((i = 1; i <= RERUNS; i++)); do
+  run_tls tls-unchanged
+  run_tls tls-signed --sign-key "$T/cosign.key"
+done
+echo
+echo "the same over TLS (CAs from the system's bundle), wall seconds, median (min–max):"
+for label in tls-cold tls-unchanged tls-signed; do
+  printf '%-10s %s\n' "${label#tls-}" "$(column_stats "$T/$label.txt" 1)"
+done
+TU=$(sort -g "$T/tls-unchanged.txt" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
+TS=$(sort -g "$T/tls-signed.txt" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
+echo "target: signed unchanged rerun over TLS < +10%: $(awk -v m="$TU" -v s="$TS" 'BEGIN {printf "%s (+%.1f%%)", (s < 1.1 * m) ? "met" : "NOT met", 100 * (s - m) / m}')"
+release_flags "$SRC" "$PROXY"
 
 # --- github-release, and final after rc ---------------------------------------------
 GV=0.42.0

@@ -5,7 +5,8 @@
 # and never a silent fall back to plain HTTP. Then the ways to trust the CA:
 # --ca-cert, docker's certs.d/HOST:PORT/ca.crt (RT_DOCKER_CERTS_DIR stands in for
 # /etc/docker/certs.d), and --insecure-registry without any CA; push, pull and FROM;
-# token auth whose realm is on TLS too. skopeo reads every image back with the CA.
+# token auth whose realm is on TLS too; the system's CAs from SSL_CERT_FILE and
+# SSL_CERT_DIR (as OpenSSL and Go read them). skopeo reads every image back with the CA.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 # shellcheck source=../support/lib.sh
@@ -87,6 +88,22 @@ RT_DOCKER_CERTS_DIR=$T/certs.d assert_exit 0 "$RT_BIN" copy "oci:$T/layout:1" "d
 assert_eq "$DIGEST" "$(last_line "$OUT")" "certs.d"
 verify_pushed "$REG/tls/certsd:1" "$DIGEST" --cert-dir "$REG_CERT_DIR"
 pass "certs.d/$REG/ca.crt"
+
+# --- the system's CAs: SSL_CERT_FILE, SSL_CERT_DIR ------------------------------------------------
+# As OpenSSL and Go read them: the CA bundle (here the system's plus the test CA,
+# so the ~140 certificates are parsed as in production) and hashed directories.
+cat /etc/ssl/certs/ca-certificates.crt "$REG_CA" >"$T/bundle.pem"
+SSL_CERT_FILE=$T/bundle.pem assert_exit 0 "$RT_BIN" copy "oci:$T/layout:1" "docker://$REG/tls/sys:1"
+assert_eq "$DIGEST" "$(last_line "$OUT")" "copy with the CA in SSL_CERT_FILE"
+mkdir -p "$T/cadir"
+cp "$REG_CA" "$T/cadir/test-ca.pem"
+openssl rehash "$T/cadir" 2>/dev/null
+SSL_CERT_FILE=/dev/null SSL_CERT_DIR=/nonexistent:$T/cadir \
+  assert_exit 0 "$RT_BIN" copy "docker://$REG/tls/sys:1" "oci:$T/pulled-sys:1"
+assert_eq "$DIGEST" "$(last_line "$OUT")" "pull with the CA in a directory of SSL_CERT_DIR"
+SSL_CERT_FILE=$T/other-ca.pem SSL_CERT_DIR=$T/empty assert_exit 1 "$RT_BIN" copy "oci:$T/layout:1" "docker://$REG/tls/sys:2"
+assert_contains "$ERR" "TLS connection to $REG failed" "SSL_CERT_FILE replaces the system's bundle"
+pass "SSL_CERT_FILE and SSL_CERT_DIR"
 
 # --- --insecure-registry: TLS without verification ------------------------------------------------
 assert_exit 0 "$RT_BIN" copy --insecure-registry "$REG" "oci:$T/layout:1" "docker://$REG/tls/insecure:1"

@@ -1,6 +1,7 @@
 #include "registry/http.hpp"
 #include "registry/http_detail.hpp"
 
+#include "registry/ca_store.hpp"
 #include "registry/error.hpp"
 #include "util/error.hpp"
 #include "util/interrupt.hpp"
@@ -193,6 +194,8 @@ void setup(CURL* h, const HttpRequest& r, const std::string& url, bool send_auth
     curl_blob blob{const_cast<char*>(r.tls.extra_ca_pem.data()), r.tls.extra_ca_pem.size(),
                    CURL_BLOB_COPY};
     curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+  } else if (r.tls.verify) {
+    use_system_ca_store(h);
   }
   if (!r.tls.client_cert.empty()) curl_easy_setopt(h, CURLOPT_SSLCERT, r.tls.client_cert.c_str());
   if (!r.tls.client_key.empty()) curl_easy_setopt(h, CURLOPT_SSLKEY, r.tls.client_key.c_str());
