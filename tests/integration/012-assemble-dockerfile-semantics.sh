@@ -472,3 +472,30 @@ drwxr-xr-x 0:0 ./picked-etc
 -rw-r--r-- 0:0 ./picked-etc/passwd 
 -rw-r--r-- 0:0 ./picked/keep.txt " "$(listing "$T/unpacked/pick/rootfs")" "COPY --from=a named context"
 pass "--build-context oci-layout:// as FROM and COPY --from: whiteouts, users, config, history"
+
+# === Files taken from two stages' bases, the first stage read again =========================
+# Every stage (and every COPY --from an image) extracts base files into the one build
+# workspace; they once named them by a per-stage count, so stage b's first file replaced
+# stage a's, and the second COPY --from=a got b's bytes.
+umoci init --layout "$T/other"
+umoci new --image "$T/other:v1"
+umoci unpack --image "$T/other:v1" "$T/other-b1" >/dev/null
+echo plop >"$T/other-b1/rootfs/other.txt" # as long as keep.txt: no size check can notice
+umoci repack --image "$T/other:v1" "$T/other-b1"
+C6=$T/ctx-two-bases
+mkdir -p "$C6"
+cat >"$C6/Dockerfile" <<'EOF2'
+FROM base AS a
+FROM other AS b
+FROM scratch
+COPY --from=a /opt/app/keep.txt /x1
+COPY --from=b /other.txt /y1
+COPY --from=a /opt/app/keep.txt /x2
+COPY --from=other /other.txt /y2
+COPY --from=base /opt/app/keep.txt /x3
+EOF2
+build "$C6" two --build-context "base=oci-layout://$T/base:v2" --build-context "other=oci-layout://$T/other:v1"
+R=$T/unpacked/two/rootfs
+assert_eq "keep plop keep plop keep" "$(cat "$R/x1" "$R/y1" "$R/x2" "$R/y2" "$R/x3" | tr '\n' ' ' | sed 's/ $//')" \
+  "each file from its own stage or image"
+pass "COPY --from two stages' bases, the first again: each file's own bytes"

@@ -8,6 +8,7 @@
 #include "util/printable.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <fmt/format.h>
 #include <sstream>
 
@@ -39,6 +40,14 @@ void erase_subtree(std::map<std::string, TarEntry>& m, const std::string& p,
   }
 }
 } // namespace
+
+StageFs::StageFs(std::string workspace) : workspace_(std::move(workspace)) {
+  // Every stage, and every COPY --from an image, has a StageFs over the same
+  // workspace: with names counted per instance, a later stage overwrote an
+  // earlier one's extracted file, and a second COPY --from it read the wrong bytes.
+  static std::atomic<unsigned> next{0};
+  id_ = next++;
+}
 
 void StageFs::set_base(std::vector<oci::LayerPtr> layers) {
   base_ = std::move(layers);
@@ -175,7 +184,7 @@ std::vector<TarEntry> StageFs::with_content(const std::vector<TarEntry>& in) {
         // paths by name: clang 14 (the fuzz build) cannot capture a structured binding.
         [&, &paths = paths](const TarEntry& e, layer::EntryData& data) {
           if (!paths.count(e.path) || e.type != EntryType::file) return;
-          std::string dest = fmt::format("{}/base-{}", workspace_, extracted_++);
+          std::string dest = fmt::format("{}/base-{}-{}", workspace_, id_, extracted_++);
           data.save_to(dest);
           entries_[e.path].source = dest;
           layer_of_.erase(e.path);

@@ -19,8 +19,9 @@ using layer::TarEntry;
 
 class StageFs {
 public:
-  // `workspace`: a directory where base file contents are extracted when needed.
-  explicit StageFs(std::string workspace) : workspace_(std::move(workspace)) {}
+  // `workspace`: a directory where base file contents are extracted when needed,
+  // shared with the other stages of the build (file names carry this stage's id).
+  explicit StageFs(std::string workspace);
 
   // Layers of the base image, applied in order (whiteouts honoured) on first use.
   void set_base(std::vector<oci::LayerPtr> layers);
@@ -50,6 +51,7 @@ private:
   std::optional<std::string> file_text(const std::string& clean);
 
   std::string workspace_;
+  unsigned id_; // unique in the process: stages share the workspace
   std::vector<oci::LayerPtr> base_;
   bool loaded_ = true;
   std::map<std::string, TarEntry> entries_;

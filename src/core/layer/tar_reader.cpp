@@ -137,11 +137,11 @@ std::optional<TarEntry> entry_of(archive_entry* e, const std::string& what) {
 } // namespace
 
 void EntryData::save_to(const std::string& path) {
-  AtomicFile f(path);
+  ScratchFile f(path, 0600);
   std::vector<char> buf(1 << 17);
   while (size_t n = read(buf.data(), buf.size()))
     f.write(buf.data(), n);
-  f.commit(0600);
+  f.close();
 }
 
 Digest EntryData::digest() {

@@ -32,7 +32,8 @@ class EntryData {
 public:
   virtual ~EntryData() = default;
   virtual size_t read(char* buf, size_t len) = 0;
-  // Writes the rest of the data to a new file at `path` (mode 0600).
+  // Writes the rest of the data to a new scratch file at `path` (mode 0600;
+  // it must not exist): inside a build's workspace, never fsynced (ScratchFile).
   void save_to(const std::string& path);
   // The sha256 of the rest of the data.
   Digest digest();
