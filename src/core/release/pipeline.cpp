@@ -209,11 +209,18 @@ void ReleaseRun::publish(const std::vector<BuiltImage>& images, const BuildMetad
                          &session.stats);
       evidence.start(bi);
     }
-    evidence.wait();
+    // Which tags already name their image is read while the evidence runs; the
+    // others move only once every signature and attestation is in.
+    std::vector<std::pair<const BuiltImage*, registry::Reference>> to_move;
     for (const auto& bi : images)
-      for (const auto& tag : bi.tags)
-        remote::tag_image(session.registries, bi.image,
-                          registry::Reference::parse(bi.repository + ":" + tag));
+      for (const auto& tag : bi.tags) {
+        auto ref = registry::Reference::parse(bi.repository + ":" + tag);
+        if (!remote::tag_is_current(session.registries, bi.image, ref))
+          to_move.emplace_back(&bi, std::move(ref));
+      }
+    evidence.wait();
+    for (const auto& [bi, ref] : to_move)
+      remote::put_tag(session.registries, bi->image, ref);
   }
   // Columns as wide as their longest cell: a long reference keeps the table straight.
   std::vector<std::array<std::string, 3>> rows = {{"IMAGE", "REFERENCE", "DIGEST"}};

@@ -120,14 +120,22 @@ Digest push_image(Registries& registries, const oci::Image& image, const registr
   return d;
 }
 
-void tag_image(Registries& registries, const oci::Image& image, const registry::Reference& dest) {
+bool tag_is_current(Registries& registries, const oci::Image& image,
+                    const registry::Reference& dest) {
+  if (dest.tag.empty()) return true;
+  auto there = registries.client(dest.registry).head_manifest(dest.repository, dest.tag);
+  return there && there->digest == image.digest();
+}
+
+void put_tag(Registries& registries, const oci::Image& image, const registry::Reference& dest) {
   if (dest.tag.empty()) return;
-  auto& client = registries.client(dest.registry);
+  registries.client(dest.registry)
+      .put_manifest(dest.repository, dest.tag, image.manifest, image.manifest_media_type);
+}
+
+void tag_image(Registries& registries, const oci::Image& image, const registry::Reference& dest) {
   // HEAD the tag first: an unchanged rerun moves nothing.
-  if (auto there = client.head_manifest(dest.repository, dest.tag);
-      there && there->digest == image.digest())
-    return;
-  client.put_manifest(dest.repository, dest.tag, image.manifest, image.manifest_media_type);
+  if (!tag_is_current(registries, image, dest)) put_tag(registries, image, dest);
 }
 
 } // namespace rt::remote

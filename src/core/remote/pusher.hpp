@@ -29,7 +29,14 @@ struct PushStats {
 Digest push_image(Registries& registries, const oci::Image& image, const registry::Reference& dest,
                   const PushOptions& options, Progress& progress, PushStats* stats = nullptr);
 
-// Points `dest`'s tag at the already pushed manifest (PUT by tag).
+// Points `dest`'s tag at the already pushed manifest (PUT by tag), unless a
+// HEAD finds it there already: tag_is_current, then put_tag.
 void tag_image(Registries& registries, const oci::Image& image, const registry::Reference& dest);
+// Whether `dest`'s tag already names `image` (HEAD; true without a tag: nothing
+// to move). Lets a caller read the tags before it may move them.
+bool tag_is_current(Registries& registries, const oci::Image& image,
+                    const registry::Reference& dest);
+// PUT of `image`'s manifest by `dest`'s tag.
+void put_tag(Registries& registries, const oci::Image& image, const registry::Reference& dest);
 
 } // namespace rt::remote
