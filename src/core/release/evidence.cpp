@@ -9,9 +9,14 @@
 
 #include <fmt/format.h>
 #include <functional>
-#include <future>
+#include <utility>
 
 namespace rt::release {
+
+namespace {
+// Threads that sign and attest (EvidenceJobs).
+constexpr size_t kEvidenceWorkers = 2;
+} // namespace
 
 Evidence::Evidence(const ReleaseOptions& o) {
   if (!o.sign_key.empty()) {
@@ -82,15 +87,12 @@ EvidenceJobs::EvidenceJobs(ReleaseRun& run, const BuildMetadata& meta, std::stri
 }
 
 EvidenceJobs::~EvidenceJobs() {
-  for (auto& j : jobs_)
-    if (j.valid()) j.wait();
+  stop();
 }
 
 void EvidenceJobs::start(const BuiltImage& bi) {
   if (!run_.evidence.key) return;
   const sign::SigningKey& key = *run_.evidence.key;
-  // The signature and the attestations on threads of their own: their round
-  // trips overlap each other's and the next image's push.
   auto sign = [this, &bi, &key] {
     sign::sign_image(run_.session.registries, registry::Reference::parse(bi.repository),
                      bi.image.digest(), key, record_);
@@ -106,21 +108,49 @@ void EvidenceJobs::start(const BuiltImage& bi) {
         record_);
     log::info("{}: SBOM and provenance attached", bi.spec.name);
   };
-  jobs_.push_back(std::async(std::launch::async, sign));
-  jobs_.push_back(std::async(std::launch::async, attest));
+  std::lock_guard lock(mu_);
+  queue_.push_back(sign);
+  queue_.push_back(attest);
+  // Few workers, each keeping its connection warm: an unchanged rerun's checks
+  // (one HEAD per tag) then cost no new connections (on TLS, no handshakes) and
+  // run behind the caller's own pushes and tag reads.
+  if (workers_.size() < kEvidenceWorkers) workers_.emplace_back([this] { work(); });
+  ready_.notify_one();
+}
+
+void EvidenceJobs::work() {
+  for (;;) {
+    std::function<void()> job;
+    {
+      std::unique_lock lock(mu_);
+      ready_.wait(lock, [this] { return closing_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    try {
+      job();
+    } catch (...) {
+      std::lock_guard lock(mu_);
+      if (!first_) first_ = std::current_exception();
+    }
+  }
+}
+
+void EvidenceJobs::stop() {
+  {
+    std::lock_guard lock(mu_);
+    closing_ = true;
+  }
+  ready_.notify_all();
+  for (auto& w : workers_)
+    if (w.joinable()) w.join();
+  workers_.clear();
 }
 
 void EvidenceJobs::wait() {
-  std::exception_ptr first;
-  for (auto& j : jobs_) {
-    try {
-      j.get();
-    } catch (...) {
-      if (!first) first = std::current_exception();
-    }
-  }
-  jobs_.clear();
-  if (first) std::rethrow_exception(first);
+  stop();
+  if (first_) std::rethrow_exception(std::exchange(first_, nullptr));
 }
 
 void write_evidence(ReleaseRun& run, const std::vector<BuiltImage>& images,

@@ -8,8 +8,13 @@
 #include "sbom/spdx.hpp"
 #include "sign/keys.hpp"
 
-#include <future>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 namespace rt::release {
 
@@ -36,10 +41,12 @@ nlohmann::json release_sbom(ReleaseRun& run, const BuiltImage& image, const Buil
 nlohmann::json release_provenance(ReleaseRun& run, const BuiltImage& image,
                                   const BuildMetadata& meta, const std::string& mode);
 
-// With a key: signs pushed images and attaches their SBOM and provenance, each
-// image on threads of its own from start() (called once it is pushed) until
-// wait(), which throws the first failure once all have ended, so the caller
-// moves no tag. Without a key, nothing. The destructor waits for what runs.
+// With a key: signs pushed images and attaches their SBOM and provenance. Each
+// image's signature and attestations are queued by start() (called once it is
+// pushed) for a few worker threads, which run them while the caller goes on
+// pushing and reading tags; wait() throws the first failure once all have
+// ended, so the caller moves no tag. Without a key, nothing. The destructor
+// waits for what runs.
 class EvidenceJobs {
 public:
   EvidenceJobs(ReleaseRun& run, const BuildMetadata& meta, std::string mode);
@@ -51,12 +58,21 @@ public:
   void wait();
 
 private:
+  void work();
+  void stop();
+
   ReleaseRun& run_;
   const BuildMetadata& meta_;
   std::string mode_;
   std::string record_;
-  std::vector<std::future<void>> jobs_;
+  std::mutex mu_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> queue_;
+  bool closing_ = false;
+  std::exception_ptr first_;
+  std::vector<std::thread> workers_;
 };
+
 // Writes DIR/attestations/NAME.spdx.json and NAME.provenance.json (unsigned).
 void write_evidence(ReleaseRun& run, const std::vector<BuiltImage>& images,
                     const BuildMetadata& meta, const std::string& mode, const std::string& dir);
