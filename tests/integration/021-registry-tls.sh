@@ -8,6 +8,7 @@
 # token auth whose realm is on TLS too; the system's CAs from SSL_CERT_FILE and
 # SSL_CERT_DIR (as OpenSSL and Go read them). skopeo reads every image back with the CA.
 # shellcheck source-path=SCRIPTDIR
+# shellcheck disable=SC2119 # rt_setup takes no script args
 set -euo pipefail
 # shellcheck source=../support/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../support/lib.sh"
