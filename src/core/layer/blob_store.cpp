@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
 namespace rt::layer {
@@ -123,6 +124,23 @@ void BlobStore::put_record(const std::string& kind, const std::string& key,
                            std::string_view value) const {
   make_dirs(root_ + "/" + kind);
   write_file_atomic(root_ + "/" + kind + "/" + key, value);
+}
+
+std::optional<BlobStore::BlobRef> BlobStore::get_blob_record(const std::string& kind,
+                                                             const std::string& key) const {
+  auto rec = get_record(kind, key);
+  if (!rec) return std::nullopt;
+  try {
+    auto j = nlohmann::json::parse(*rec);
+    return BlobRef{Digest::parse(j.at("digest").get<std::string>()), j.at("size").get<int64_t>()};
+  } catch (const std::exception&) {
+    return std::nullopt; // a damaged record is only a cache miss
+  }
+}
+
+void BlobStore::put_blob_record(const std::string& kind, const std::string& key,
+                                const BlobRef& ref) const {
+  put_record(kind, key, nlohmann::json{{"digest", ref.digest.str()}, {"size", ref.size}}.dump());
 }
 
 } // namespace rt::layer

@@ -43,6 +43,15 @@ public:
   // Small named records (e.g. cache keys → results) under root/<kind>/<key>.
   std::optional<std::string> get_record(const std::string& kind, const std::string& key) const;
   void put_record(const std::string& kind, const std::string& key, std::string_view value) const;
+  // A record naming a blob ({"digest", "size"}): nullopt when there is none or
+  // it is damaged (only a cache miss). Whether the blob is still here is the
+  // caller's check (has, intact).
+  struct BlobRef {
+    Digest digest;
+    int64_t size = -1;
+  };
+  std::optional<BlobRef> get_blob_record(const std::string& kind, const std::string& key) const;
+  void put_blob_record(const std::string& kind, const std::string& key, const BlobRef& ref) const;
 
 private:
   std::string root_;

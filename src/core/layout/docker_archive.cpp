@@ -208,15 +208,9 @@ Imported import_layer(ByteSource& src, const Digest& diff_id, const layer::BlobS
   bool gzipped = looks_gzipped(head.data(), have);
   std::string key = fmt::format("{}-g{}-l{}-c{}", diff_id.hex, layer::kGzipFormatVersion,
                                 gzip.level, gzip.chunk_size);
-  if (auto rec = gzipped ? std::nullopt : scratch.get_record("docker-archive-gzip", key)) {
-    try {
-      auto j = json::parse(*rec);
-      Imported r{Digest::parse(j.at("digest").get<std::string>()), j.at("size").get<int64_t>()};
-      if (scratch.has(r.digest)) return r; // the rest of the entry is skipped
-    } catch (const std::exception&) {
-      // A damaged record is only a cache miss.
-    }
-  }
+  if (auto rec = gzipped ? std::nullopt : scratch.get_blob_record("docker-archive-gzip", key);
+      rec && scratch.has(rec->digest))
+    return Imported{rec->digest, rec->size}; // the rest of the entry is skipped
 
   auto file = scratch.begin();
   layer::HashingFileSink blob(*file);
@@ -233,16 +227,10 @@ Imported import_layer(ByteSource& src, const Digest& diff_id, const layer::BlobS
     copy_stream(src, gz);
     gz.finish();
   }
-  Digest got = diff.hash.finish();
-  if (got != diff_id)
-    throw RuntimeError(fmt::format("{}: content does not match the config's diff_id (got {}, "
-                                   "expected {})",
-                                   what, got.str(), diff_id.str()));
+  oci::check_diff_id(what, diff.hash.finish(), diff_id);
   Imported r{blob.finish(), blob.size()};
   scratch.commit(*file, r.digest);
-  if (!gzipped)
-    scratch.put_record("docker-archive-gzip", key,
-                       json{{"digest", r.digest.str()}, {"size", r.size}}.dump());
+  if (!gzipped) scratch.put_blob_record("docker-archive-gzip", key, {r.digest, r.size});
   return r;
 }
 

@@ -42,17 +42,9 @@ oci::LayerPtr recompress_layer(const oci::Layer& l, const layer::Compression& to
   key.update(fmt::format("{} {}\n", from.digest.str(), layer::compressor_identity(to)));
   std::string k = key.finish().hex;
   std::string media_type(layer::layer_media_type(to.codec));
-  if (auto rec = store.get_record("recompressed", k)) {
-    try {
-      auto j = nlohmann::json::parse(*rec);
-      oci::Descriptor d{media_type, Digest::parse(j.at("digest").get<std::string>()),
-                        j.at("size").get<int64_t>()};
-      if (store.intact(d.digest))
-        return std::make_shared<oci::FileLayer>(d, l.diff_id(), store.path(d.digest));
-    } catch (const std::exception&) {
-      // A damaged record is only a cache miss.
-    }
-  }
+  if (auto rec = store.get_blob_record("recompressed", k); rec && store.intact(rec->digest))
+    return std::make_shared<oci::FileLayer>(oci::Descriptor{media_type, rec->digest, rec->size},
+                                            l.diff_id(), store.path(rec->digest));
   log::info("recompressing {} ({}) as {}", from.digest.str(), from.media_type,
             layer::compression_name(to));
   auto file = store.begin();
@@ -63,15 +55,10 @@ oci::LayerPtr recompress_layer(const oci::Layer& l, const layer::Compression& to
     decompress_into(l, out, what);
     out.finish();
   }
-  Digest got = diff.hash.finish();
-  if (got != l.diff_id())
-    throw RuntimeError(fmt::format("{}: content does not match the config's diff_id (got {}, "
-                                   "expected {})",
-                                   what, got.str(), l.diff_id().str()));
+  oci::check_diff_id(what, diff.hash.finish(), l.diff_id());
   oci::Descriptor d{media_type, blob.finish(), blob.size()};
   store.commit_stamped(*file, d.digest);
-  store.put_record("recompressed", k,
-                   nlohmann::json{{"digest", d.digest.str()}, {"size", d.size}}.dump());
+  store.put_blob_record("recompressed", k, {d.digest, d.size});
   return std::make_shared<oci::FileLayer>(d, l.diff_id(), store.path(d.digest));
 }
 

@@ -18,8 +18,7 @@ std::unique_ptr<ByteSource> FileLayer::open() const {
                                            desc_.size, path_);
 }
 
-LazyLayer::LazyLayer(Descriptor desc, Digest diff_id, Opener open,
-                     std::optional<BlobOrigin> origin)
+LazyLayer::LazyLayer(Descriptor desc, Digest diff_id, Opener open, std::optional<BlobOrigin> origin)
     : desc_(std::move(desc)), diff_id_(std::move(diff_id)), open_(std::move(open)),
       origin_(std::move(origin)) {}
 
@@ -68,9 +67,15 @@ Image make_image(std::string config, std::vector<LayerPtr> layers,
   return img;
 }
 
-std::vector<std::pair<Descriptor, Digest>> manifest_layers(const std::string& manifest,
-                                                           const std::string& config,
-                                                           std::string_view what) {
+void check_diff_id(const std::string& what, const Digest& got, const Digest& expected) {
+  if (got != expected)
+    throw RuntimeError(fmt::format("{}: content does not match the config's diff_id (got {}, "
+                                   "expected {})",
+                                   what, got.str(), expected.str()));
+}
+
+std::vector<std::pair<Descriptor, Digest>>
+manifest_layers(const std::string& manifest, const std::string& config, std::string_view what) {
   auto m = parse_json(manifest, what);
   auto c = parse_json(config, std::string(what) + " config");
   std::vector<std::pair<Descriptor, Digest>> out;

@@ -17,7 +17,7 @@ namespace rt::oci {
 // Where a blob already lives in a registry, so a push to the same registry can
 // mount it instead of uploading it.
 struct BlobOrigin {
-  std::string registry;   // host[:port] as in the reference
+  std::string registry; // host[:port] as in the reference
   std::string repository;
 };
 
@@ -73,15 +73,15 @@ private:
 };
 
 struct Image {
-  std::string manifest;             // raw bytes, exactly as stored or pushed
+  std::string manifest; // raw bytes, exactly as stored or pushed
   std::string manifest_media_type;
-  std::string config;               // raw bytes
+  std::string config; // raw bytes
   std::vector<LayerPtr> layers;
   std::optional<BlobOrigin> origin; // where its config came from, if a registry
 
   Digest digest() const { return sha256_of(manifest); }
   Descriptor config_descriptor() const;
-  Descriptor descriptor() const;    // of the manifest
+  Descriptor descriptor() const; // of the manifest
   nlohmann::json config_json() const { return parse_json(config, "image config"); }
 };
 
@@ -90,10 +90,13 @@ struct Image {
 Image make_image(std::string config, std::vector<LayerPtr> layers,
                  const std::map<std::string, std::string>& annotations = {});
 
+// Throws RuntimeError naming `what` when a layer's content hashed to `got`, not
+// the config's diff_id `expected`.
+void check_diff_id(const std::string& what, const Digest& got, const Digest& expected);
+
 // Checks that a manifest's layers agree with its config's rootfs.diff_ids and
 // returns (descriptor, diff_id) pairs; throws RuntimeError naming `what`.
-std::vector<std::pair<Descriptor, Digest>> manifest_layers(const std::string& manifest,
-                                                           const std::string& config,
-                                                           std::string_view what);
+std::vector<std::pair<Descriptor, Digest>>
+manifest_layers(const std::string& manifest, const std::string& config, std::string_view what);
 
 } // namespace rt::oci
