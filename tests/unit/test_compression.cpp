@@ -3,6 +3,7 @@
 #include "layer/compression.hpp"
 #include "layer/parallel_compress.hpp"
 #include "layout/unzstd.hpp"
+#include "string_sink.hpp"
 #include "util/error.hpp"
 
 #include <catch2/catch.hpp>
@@ -10,15 +11,10 @@
 #include <string>
 
 using namespace rt;
+using rt::test::StringSink;
 using namespace rt::layer;
 
 namespace {
-class StringSink : public ByteSink {
-public:
-  std::string data;
-  void write(const char* b, size_t n) override { data.append(b, n); }
-};
-
 std::string sample(size_t n) {
   std::mt19937 rng(7);
   std::string s;

@@ -7,6 +7,7 @@
 #include "layout/gunzip.hpp"
 #include "layout/oci_layout.hpp"
 #include "oci/media_types.hpp"
+#include "string_sink.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 
@@ -14,6 +15,7 @@
 #include <fstream>
 
 using namespace rt;
+using rt::test::StringSink;
 using namespace rt::layout;
 using nlohmann::json;
 using rt::test::require_tool;
@@ -49,12 +51,6 @@ std::vector<std::string> tar_names(const std::string& file) {
     names.push_back(r.out.substr(start, nl - start));
   return names;
 }
-
-class StringSink : public ByteSink {
-public:
-  std::string data;
-  void write(const char* b, size_t n) override { data.append(b, n); }
-};
 
 } // namespace
 

@@ -1,4 +1,5 @@
 #include "layer/layer_writer.hpp"
+#include "string_sink.hpp"
 #include "util/fs.hpp"
 
 #include <catch2/catch.hpp>
@@ -10,6 +11,7 @@
 #include <zlib.h>
 
 using namespace rt;
+using rt::test::StringSink;
 using namespace rt::layer;
 
 namespace {
@@ -37,11 +39,6 @@ std::string gunzip(const std::string& path) {
   return out;
 }
 
-class StringSink : public ByteSink {
-public:
-  std::string data;
-  void write(const char* b, size_t n) override { data.append(b, n); }
-};
 } // namespace
 
 TEST_CASE("write_layer", "[layer]") {

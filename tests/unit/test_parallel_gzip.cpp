@@ -1,5 +1,6 @@
 #include "layer/parallel_compress.hpp"
 #include "layer/parallel_gzip.hpp"
+#include "string_sink.hpp"
 #include "util/error.hpp"
 
 #include <catch2/catch.hpp>
@@ -8,15 +9,10 @@
 #include <zlib.h>
 
 using namespace rt;
+using rt::test::StringSink;
 using namespace rt::layer;
 
 namespace {
-class StringSink : public ByteSink {
-public:
-  std::string data;
-  void write(const char* b, size_t n) override { data.append(b, n); }
-};
-
 // Every member of a multi-member gzip stream, inflated with zlib.
 std::string gunzip_all(const std::string& gz, int* members = nullptr) {
   std::string out;

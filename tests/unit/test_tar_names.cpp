@@ -2,21 +2,17 @@
 // hardlinks come after what they name; entries that escape are refused.
 #include "layer/layer_writer.hpp"
 #include "layer/tar_reader.hpp"
+#include "string_sink.hpp"
 #include "util/fs.hpp"
 
 #include <catch2/catch.hpp>
 #include <fstream>
 
 using namespace rt;
+using rt::test::StringSink;
 using namespace rt::layer;
 
 namespace {
-class StringSink : public ByteSink {
-public:
-  std::string data;
-  void write(const char* b, size_t n) override { data.append(b, n); }
-};
-
 std::vector<TarEntry> read_back(const std::string& tar) {
   StringSource src(tar);
   std::vector<TarEntry> out;
