@@ -97,6 +97,12 @@ column_stats() {
     m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
     printf "%s (%s–%s)", m, v[1], v[NR] }'
 }
+# median LABEL : the median wall time of $T/LABEL.txt.
+median() { column_stats "$T/$1.txt" 1 | cut -d' ' -f1; }
+# overhead BASE SIGNED : the signed rerun against the +10% target.
+overhead() {
+  awk -v m="$1" -v s="$2" 'BEGIN {printf "%s (%+.1f%%)", (s < 1.1 * m) ? "met" : "NOT met", 100 * (s - m) / m}'
+}
 echo
 echo "release-tool rc, the four example images, $RUNS cold runs, $RERUNS reruns each (median (min–max)):"
 printf '%-10s %-24s %-28s %-16s %s\n' "" "wall seconds" "blob bytes uploaded" "requests" "write requests"
@@ -105,12 +111,12 @@ for label in cold unchanged signed; do
     "$(column_stats "$T/$label.txt" 2)" "$(column_stats "$T/$label.txt" 3)" \
     "$(column_stats "$T/$label.txt" 4)"
 done
-MEDIAN=$(sort -g "$T/unchanged.txt" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
+MEDIAN=$(median unchanged)
 BYTES=$(awk '{s += $2} END {print s}' "$T/unchanged.txt")
 echo
 echo "target: unchanged rerun < 0.3 s: $(awk -v m="$MEDIAN" 'BEGIN {print (m < 0.3) ? "met" : "NOT met"}') (median ${MEDIAN}s)"
-SIGNED=$(sort -g "$T/signed.txt" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
-echo "target: signed unchanged rerun < +10%: $(awk -v m="$MEDIAN" -v s="$SIGNED" 'BEGIN {printf "%s (+%.1f%%)", (s < 1.1 * m) ? "met" : "NOT met", 100 * (s - m) / m}')"
+SIGNED=$(median signed)
+echo "target: signed unchanged rerun < +10%: $(overhead "$MEDIAN" "$SIGNED")"
 echo "target: unchanged rerun uploads 0 blob bytes: $([[ $BYTES == 0 ]] && echo met || echo "NOT met ($BYTES bytes)")"
 echo "bench: load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -142,9 +148,9 @@ echo "the same over TLS (CAs from the system's bundle), wall seconds, median (mi
 for label in tls-cold tls-unchanged tls-signed; do
   printf '%-10s %s\n' "${label#tls-}" "$(column_stats "$T/$label.txt" 1)"
 done
-TU=$(sort -g "$T/tls-unchanged.txt" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
-TS=$(sort -g "$T/tls-signed.txt" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
-echo "target: signed unchanged rerun over TLS < +10%: $(awk -v m="$TU" -v s="$TS" 'BEGIN {printf "%s (+%.1f%%)", (s < 1.1 * m) ? "met" : "NOT met", 100 * (s - m) / m}')"
+TU=$(median tls-unchanged)
+TS=$(median tls-signed)
+echo "target: signed unchanged rerun over TLS < +10%: $(overhead "$TU" "$TS")"
 release_flags "$SRC" "$PROXY"
 
 # --- github-release, and final after rc ---------------------------------------------
